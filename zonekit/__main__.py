@@ -1,0 +1,3 @@
+from zonekit.cli import main
+
+main()

@@ -1,0 +1,24 @@
+"""The exception tree: only these become clean CLI errors (exit 1).
+
+Problems in user data are ``zonekit.issues.Issue`` records, not exceptions.
+"""
+
+
+class ZonekitError(Exception):
+    """Root of every error zonekit reports to the user in Chinese."""
+
+
+class SchemeError(ZonekitError):
+    """An indicator scheme cannot be found or read."""
+
+
+class ProjectError(ZonekitError):
+    """A project folder or its project workbook cannot be used."""
+
+
+class WorkbookError(ZonekitError):
+    """A workbook cannot be opened or written."""
+
+
+class MailError(ZonekitError):
+    """Mail cannot be prepared or sent."""

@@ -1,0 +1,201 @@
+"""One source for every name a workbook or folder uses: sheets, column headers and their accepted aliases,
+row keys, identity properties, project folders. Every writer and reader imports these; none spells them.
+
+Never put logic here beyond tiny helpers for keys and header matching.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+TEMPLATE_VERSION = "1"  # bump when the unit workbook layout changes; intake refuses other versions
+
+# ---------------------------------------------------------------- project folder
+PROJECT_WORKBOOK = "工作台.xlsx"
+OUTGOING_DIR = "1-下发"  # generated unit workbooks, 清单.xlsx, 邮件草稿/
+RETURNED_DIR = "2-回收"  # the clerk drops returned files (xlsx/xls/zip/eml) here, any sub-folders
+OUTPUT_DIR = "3-输出"  # 回收登记.xlsx, 合并结果.xlsx, 评分汇总表.xlsx, 佐证材料/, 单位反馈/
+MANIFEST = "清单.xlsx"
+DRAFTS_DIR = "邮件草稿"
+SEND_LOG = "发送记录.csv"
+INTAKE_LOG = "回收登记.xlsx"
+MERGED = "合并结果.xlsx"
+SUMMARY = "评分汇总表.xlsx"
+EVIDENCE_DIR = "佐证材料"
+FEEDBACK_DIR = "单位反馈"
+STATE_FILE = ".zonekit-collect.json"  # machine-readable result of the last collect, in OUTPUT_DIR
+
+
+# ---------------------------------------------------------------- project workbook (工作台.xlsx)
+@dataclass(frozen=True)
+class Column:
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+    width: int = 14
+
+
+SHEET_INFO = "基本信息"
+INFO_COLUMNS = (Column("项目", ("字段", "名称")), Column("内容", ("值", "填写内容"), width=40),
+                Column("说明", required=False, width=50))
+# rows of 基本信息 (column 项目): label -> meaning
+INFO_PROJECT_ID = "项目编号"
+INFO_REGION = "创建地区"
+INFO_PROVINCE = "所在省份"
+INFO_CLASS = "地区类别"
+INFO_SCHEME = "指标体系"
+INFO_YEARS = "评估年度"
+INFO_DEADLINE = "填报截止日期"
+INFO_ROUND = "填报轮次"
+INFO_OFFICE = "创建办名称"
+INFO_CONTACT = "创建办联系人"
+INFO_PHONE = "联系电话"
+INFO_EMAIL = "联系邮箱"
+INFO_SMTP_HOST = "SMTP服务器"
+INFO_SMTP_PORT = "SMTP端口"
+INFO_SMTP_SECURITY = "SMTP加密方式"  # SSL / STARTTLS / 无
+INFO_SMTP_USER = "SMTP用户名"
+INFO_SENDER = "发件邮箱"
+INFO_SENDER_NAME = "发件人名称"
+INFO_MAIL_PAUSE = "发送间隔秒数"
+INFO_ROWS = (INFO_PROJECT_ID, INFO_REGION, INFO_PROVINCE, INFO_CLASS, INFO_SCHEME, INFO_YEARS, INFO_DEADLINE,
+             INFO_ROUND, INFO_OFFICE, INFO_CONTACT, INFO_PHONE, INFO_EMAIL, INFO_SMTP_HOST, INFO_SMTP_PORT,
+             INFO_SMTP_SECURITY, INFO_SMTP_USER, INFO_SENDER, INFO_SENDER_NAME, INFO_MAIL_PAUSE)
+
+SHEET_PHASES = "阶段安排"
+PHASE_COLUMNS = (Column("阶段"), Column("开始日期", ("开始",)), Column("结束日期", ("结束", "截止日期")),
+                 Column("工作内容", ("说明", "内容"), required=False, width=50))
+
+SHEET_UNITS = "单位名单"
+UNIT_COLUMNS = (Column("单位名称", ("单位", "名称"), width=28), Column("别名", ("简称", "曾用名"), required=False, width=24),
+                Column("所属群组", ("群组", "分组"), required=False, width=36),
+                Column("联系人", required=False), Column("电话", ("联系电话",), required=False),
+                Column("邮箱", ("电子邮箱", "email", "E-mail"), required=False, width=28))
+
+SHEET_TASKS = "任务分解"
+TASK_COLUMNS = (Column("编号", ("序号", "指标编号"), width=6), Column("一级指标", required=False, width=10),
+                Column("二级指标", required=False, width=12), Column("三级指标", ("指标名称",), width=36),
+                Column("分值", required=False, width=6), Column("牵头单位", width=24),
+                Column("责任单位", ("配合单位",), width=36),
+                Column("关联工作任务", ("涉及方案中具体工作任务", "涉及方案中\n具体工作任务", "工作任务"), required=False, width=36),
+                Column("完成时限", ("时限", "完成时间"), required=False, width=12))
+
+SHEET_NATIONAL = "全国数据"
+NATIONAL_COLUMNS = (Column("数据项键", ("键",), width=30), Column("数据项", width=36), Column("年度", required=False, width=8),
+                    Column("数值", width=14), Column("单位", required=False, width=8),
+                    Column("来源", ("数据来源",), required=False, width=40))
+
+SHEET_TARGETS = "目标"
+TARGET_COLUMNS = (Column("编号", width=6), Column("三级指标", required=False, width=36),
+                  Column("数据项键", required=False, width=30), Column("比较", ("运算",), required=False, width=8),
+                  Column("目标值", width=12), Column("说明", required=False, width=40))
+
+SHEET_VERIFY = "评分核定"
+VERIFY_COLUMNS = (Column("编号", width=6), Column("三级指标", required=False, width=36), Column("分值", required=False, width=6),
+                  Column("核定得分", width=10), Column("核定理由", ("理由",), width=40),
+                  Column("核定人", required=False), Column("核定日期", required=False))
+
+SHEET_MAIL = "邮件模板"
+MAIL_COLUMNS = (Column("用途"), Column("主题", width=40), Column("正文", width=80))
+MAIL_PURPOSES = ("下发", "催报", "退回")
+# placeholders usable in 主题/正文: {单位} {地区} {截止日期} {联系人} {联系电话} {联系邮箱} {指标数} {附件} {问题清单}
+
+PROJECT_SHEETS = (SHEET_INFO, SHEET_PHASES, SHEET_UNITS, SHEET_TASKS, SHEET_NATIONAL, SHEET_TARGETS, SHEET_VERIFY,
+                  SHEET_MAIL)
+
+# ---------------------------------------------------------------- unit workbook (one per unit)
+SHEET_GUIDE = "填报说明"
+SHEET_INDICATORS = "指标填报"
+SHEET_DATA = "数据填报"
+SHEET_IDENTITY = "_zonekit"  # hidden; key/value rows in columns A:B, same keys as the custom properties
+
+ROLE_LEAD = "牵头"
+ROLE_RESPONSIBLE = "责任"
+
+# 指标填报 columns, in order. Rows: one per indicator (key "11") and, for lead units, one per claim or
+# judged sub-item (key "11.3"). A single-rule judged indicator takes its 自评分 on the indicator row.
+IND_KEY = Column("键", width=7)
+IND_NUMBER = Column("编号", width=6)
+IND_NAME = Column("指标/分项", width=34)
+IND_POINTS = Column("分值", width=6)
+IND_ROLE = Column("本单位角色", ("角色",), width=8)
+IND_CRITERIA = Column("打分标准", width=46)
+IND_CLAIM = Column("是否达到", ("自评（是/否）", "是否符合"), width=9)
+IND_SELF = Column("自评分", width=8)
+IND_PROGRESS = Column("工作进展", width=34)
+IND_EVIDENCE = Column("佐证材料说明", width=30)
+IND_FILES = Column("佐证材料清单", ("佐证文件",), width=26)
+IND_PROBLEMS = Column("存在问题", width=24)
+IND_CONTACT = Column("联系人及电话", ("联系人",), width=14)
+IND_CHECK = Column("填报检查", width=26)
+INDICATOR_COLUMNS = (IND_KEY, IND_NUMBER, IND_NAME, IND_POINTS, IND_ROLE, IND_CRITERIA, IND_CLAIM, IND_SELF,
+                     IND_PROGRESS, IND_EVIDENCE, IND_FILES, IND_PROBLEMS, IND_CONTACT, IND_CHECK)
+INDICATOR_INPUTS = (IND_CLAIM, IND_SELF, IND_PROGRESS, IND_EVIDENCE, IND_FILES, IND_PROBLEMS, IND_CONTACT)
+
+# 数据填报 columns. Rows: one per data item and year (key "online_retail@2023"), one per non-yearly item
+# ("online_traders"), and N numbered rows per list item ("new_large_traders#1" … with 名称 + 数值).
+DATA_KEY = Column("键", width=30)
+DATA_NUMBER = Column("指标编号", width=8)
+DATA_LABEL = Column("数据项", width=34)
+DATA_YEAR = Column("年度", width=7)
+DATA_UNIT = Column("计量单位", ("单位",), width=9)
+DATA_NAME = Column("名称（名单项）", ("企业名称", "名称"), width=24)
+DATA_VALUE = Column("数值", width=14)
+DATA_SOURCE = Column("数据来源及说明", ("数据来源", "说明"), width=30)
+DATA_CHECK = Column("填报检查", width=26)
+DATA_COLUMNS = (DATA_KEY, DATA_NUMBER, DATA_LABEL, DATA_YEAR, DATA_UNIT, DATA_NAME, DATA_VALUE, DATA_SOURCE, DATA_CHECK)
+DATA_INPUTS = (DATA_NAME, DATA_VALUE, DATA_SOURCE)
+LIST_ROWS = 8  # numbered rows offered per list data item
+
+HEADER_ROW = 3  # 1-based row of the column headers in 指标填报/数据填报 (row 1 title, row 2 hint)
+
+# identity: custom document properties and the hidden sheet carry the same keys
+ID_PROJECT = "zonekit_project"
+ID_UNIT = "zonekit_unit"
+ID_SCHEME = "zonekit_scheme"
+ID_SCHEME_VERSION = "zonekit_scheme_version"
+ID_TEMPLATE = "zonekit_template"
+ID_GENERATED = "zonekit_generated"
+ID_ROUND = "zonekit_round"
+IDENTITY_KEYS = (ID_PROJECT, ID_UNIT, ID_SCHEME, ID_SCHEME_VERSION, ID_TEMPLATE, ID_GENERATED, ID_ROUND)
+
+YES = "是"
+NO = "否"
+
+
+def data_key(item_key: str, year: int | None = None) -> str:
+    return f"{item_key}@{year}" if year is not None else item_key
+
+
+def list_key(item_key: str, n: int) -> str:
+    return f"{item_key}#{n}"
+
+
+_KEY = re.compile(r"^(?P<item>[a-z][a-z0-9_]*)(?:@(?P<year>\d{4})|#(?P<row>\d+))?$")
+
+
+def parse_data_key(text: str) -> tuple[str, int | None, int | None] | None:
+    """'online_retail@2023' -> ('online_retail', 2023, None); 'x#2' -> ('x', None, 2); bad -> None."""
+    m = _KEY.match(normalize_text(text))
+    if not m:
+        return None
+    return m["item"], int(m["year"]) if m["year"] else None, int(m["row"]) if m["row"] else None
+
+
+def normalize_text(value) -> str:
+    """What clerks do to text: full-width characters, stray spaces, line breaks inside cells."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    return text.replace("\u3000", " ").strip()
+
+
+def normalize_header(value) -> str:
+    return re.sub(r"\s+", "", normalize_text(value))
+
+
+def match_header(cell_value, column: Column) -> bool:
+    name = normalize_header(cell_value)
+    return bool(name) and name in {normalize_header(h) for h in (column.header, *column.aliases)}
