@@ -400,7 +400,10 @@ class Count(Rule):
             value = env.answers.value(self.item_key, None)
             if value is None:
                 return None, "", [self.data_item.label]
-            return int(value), f"{self.data_item.label}{fmt_number(value)}{self.data_item.unit}", []
+            shown = f"{self.data_item.label}{fmt_number(value)}{self.data_item.unit}"
+            if value < 0:
+                return 0, f"{shown}为负数，按0计", []
+            return int(value), shown, []
         entries = env.answers.lists.get(self.list_key)
         if entries is None:
             return None, "", [self.data_item.label]
@@ -466,6 +469,9 @@ class WeightedCount(Rule):
             n, _, miss = value.evaluate(env, None)
             if n is None:
                 missing += miss
+                continue
+            if n < 0:
+                parts.append(f"{value.label}{fmt_number(n)}为负数，按0计")
                 continue
             total += n * each
             parts.append(f"{value.label}{fmt_number(n)}×{fmt_number(each)}分")

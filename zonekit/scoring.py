@@ -129,7 +129,7 @@ def score_indicator(indicator: Indicator, env: Env) -> IndicatorResult:
     else:
         raw = sum((r.score for r in items), Fraction(0))
         summary = ""
-    score = min(raw, indicator.points)
+    score = min(max(raw, Fraction(0)), indicator.points)
     parts = [r.trace if indicator.single else f"{r.key} {r.trace}" for r in items]
     if summary:
         parts.append(summary)
