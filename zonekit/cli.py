@@ -116,6 +116,118 @@ def scheme_check(file, as_json):
 
 # ------------------------------------------------------------------ init / import-plan / generate (issue 3)
 
+
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--scheme", "scheme_name", required=True, help="指标体系：2022、2024 或 YAML 文件路径。")
+@click.option("--region", required=True, help="创建地区，如 新绛县。")
+@click.option("--province", required=True, help="所在省份，如 山西省（用于推定地区类别）。")
+@click.option("--years", help="评估年度，逗号分隔，如 2023,2024；默认为截至去年的近N年。")
+@click.option("--class", "region_class", help="地区类别（东部/中部/西部/东北），默认按省份推定。")
+@click.option("--deadline", help="填报截止日期，如 2026-03-31。")
+@click.option("--units", type=click.Path(exists=True, dir_okay=False),
+              help="单位名单 .xlsx（列：单位名称、别名、所属群组、联系人、电话、邮箱），写入工作台的 单位名单。")
+def init(directory, scheme_name, region, province, years, region_class, deadline, units):
+    """新建项目目录：工作台.xlsx 和 1-下发、2-回收、3-输出 三个文件夹。
+
+    工作台包含 基本信息、阶段安排、单位名单、任务分解、全国数据、目标、评分核定、邮件模板，在 Excel 或 WPS 中填写；
+    不会覆盖已有的工作台。东北地区用 2022 指标体系时须用 --class 指定按东部、中部或西部计算。
+
+    \b
+    示例：zonekit init 新绛创建 --scheme 2022 --region 新绛县 --province 山西省 \\
+            --units samples/新绛县/单位名单.xlsx
+    """
+    from zonekit import layout
+    from zonekit.errors import ProjectError
+    from zonekit.workbench import create_project, parse_date, parse_years, read_units_file
+
+    try:
+        year_list = parse_years(years) if years else None
+    except ValueError:
+        raise ProjectError(f"--years「{years}」无法识别，请写成 2023,2024 这样的四位年份。") from None
+    try:
+        due = parse_date(deadline)
+    except ValueError:
+        raise ProjectError(f"--deadline「{deadline}」不是日期，请写成 2026-03-31 的形式。") from None
+    unit_list = []
+    if units:
+        unit_list, report = read_units_file(units)
+        if report.issues:
+            click.echo(report.render(), err=True)
+        if not report.valid:
+            click.echo(f"单位名单 {units} 有错误，未创建项目。", err=True)
+            exit_with(1)
+    project = create_project(directory, scheme_name, region, province, year_list, region_class, due, unit_list)
+    cls_note = "按 --class 指定" if region_class else f"按{province}推定"
+    click.echo(f"已创建项目：{directory}\n"
+               f"  工作台：{project.workbook_path}\n"
+               f"  文件夹：{layout.OUTGOING_DIR}、{layout.RETURNED_DIR}、{layout.OUTPUT_DIR}\n"
+               f"  指标体系：{project.scheme.name}（{len(project.scheme.indicators)}项指标）；地区类别：{project.region_class}"
+               f"（{cls_note}）；评估年度：{'、'.join(map(str, project.years))}\n"
+               f"  单位名单：{len(project.units)}个单位")
+    if len(project.years) != project.scheme.evaluation_years:
+        click.echo(f"警告：{project.scheme.name}指标体系按近{project.scheme.evaluation_years}年评估，"
+                   f"这里写了{len(project.years)}年，请核对。")
+    click.echo(f"下一步：运行 zonekit import-plan {directory} 分解表.docx 导入已有的任务分解表，或直接在工作台中填写 任务分解。")
+
+
+@main.command("import-plan")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("table", type=click.Path(exists=True, dir_okay=False))
+def import_plan(directory, table):
+    """把已有的任务分解表（.docx 中的表格或 .xlsx）导入工作台的 任务分解。
+
+    按表头找列（编号、牵头单位、责任单位、涉及方案中具体工作任务 等）；单位名称按 、，; 空格 换行 拆分，
+    "-"/"——" 表示无；群组（如 各成员单位）和别名按工作台的 单位名单 展开；OCR 断开的名称（如 "县工信 科技局"）
+    在能拼成已知单位时合并。每一处这样的处理都会列出；不认识的单位列出最接近的名称。
+    没有错误时才写入工作台（原工作台另存为 工作台.备份-时间.xlsx），有错误时退出码为 1。分解表本身不会被修改。
+
+    \b
+    示例：zonekit import-plan 永川创建 samples/永川区/分解表.docx
+    """
+    from zonekit import layout
+    from zonekit.plan import import_plan_file
+
+    result = import_plan_file(directory, table)
+    for note in result.notes:
+        click.echo(note)
+    if result.report.issues:
+        click.echo(result.report.render())
+    if result.written:
+        click.echo(f"已写入 {layout.PROJECT_WORKBOOK} 的 {layout.SHEET_TASKS}：{len(result.assignments)}项指标；"
+                   f"原工作台已备份为 {result.backup.name}。")
+    elif result.report.valid:
+        click.echo(f"分解表中没有可导入的指标行，{layout.PROJECT_WORKBOOK} 未改动。", err=True)
+    else:
+        click.echo(f"有{len(result.report.errors)}个错误，{layout.PROJECT_WORKBOOK} 未改动。", err=True)
+    exit_with(int(not result.written))
+
+
+@main.command("generate")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="输出目录，默认为项目目录下的 1-下发。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出生成结果。")
+def generate_command(directory, out_dir, as_json):
+    """为每个有任务的单位生成一份填报表（序号-单位名称-填报表.xlsx），并写出 清单.xlsx。
+
+    每份只含该单位牵头或负责的指标：填报说明、指标填报、（牵头定量指标时）数据填报。
+    没有单位的指标、没有任务的单位会列出警告；任务分解中有不在单位名单中的单位时不生成任何文件，
+    列出这些名称和最接近的已知名称，退出码为 1。旧文件不会被删除。
+
+    \b
+    示例：zonekit generate 新绛创建
+    """
+    from zonekit.generate import generate
+    from zonekit.workbench import load_project
+
+    result = generate(load_project(directory), out_dir)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        click.echo(result.render())
+
+
 # ------------------------------------------------------------------ check / collect / status (issue 4)
 
 # ------------------------------------------------------------------ score / demo (issue 5)

@@ -199,3 +199,114 @@ def normalize_header(value) -> str:
 def match_header(cell_value, column: Column) -> bool:
     name = normalize_header(cell_value)
     return bool(name) and name in {normalize_header(h) for h in (column.header, *column.aliases)}
+
+# ---------------------------------------------------------------- scored summary (评分汇总表.xlsx) and feedback
+SHEET_OVERVIEW = "总览"
+SHEET_SCORES = "指标得分"
+SHEET_GAPS = "差距清单"
+SHEET_PROGRESS = "单位进度"
+SHEET_ISSUES = "问题清单"
+SHEET_ANSWERS = "填报明细"
+SHEET_EVIDENCE = "佐证材料"
+SUMMARY_SHEETS = (SHEET_OVERVIEW, SHEET_SCORES, SHEET_GAPS, SHEET_PROGRESS, SHEET_ISSUES, SHEET_ANSWERS,
+                  SHEET_EVIDENCE)
+
+# 指标得分 columns, in order; 总览 formulas read 一级指标/二级指标/有效得分 by position
+SCORE_LEVEL1 = Column("一级指标", width=10)
+SCORE_LEVEL2 = Column("二级指标", width=12)
+SCORE_NUMBER = Column("编号", width=6)
+SCORE_NAME = Column("三级指标", width=34)
+SCORE_POINTS = Column("分值", width=6)
+SCORE_COMPUTED = Column("计算/自评得分", width=9)
+SCORE_VERIFIED = Column("核定得分", width=9)
+SCORE_REASON = Column("核定理由", width=24)
+SCORE_EFFECTIVE = Column("有效得分", width=9)
+SCORE_LOST = Column("失分", width=7)
+SCORE_TRACE = Column("计分过程", width=60)
+SCORE_LEADS = Column("牵头单位", width=20)
+SCORE_RESPONSIBLES = Column("责任单位", width=40)
+SCORE_FLAGS = Column("标记", width=14)
+SCORE_COLUMNS = (SCORE_LEVEL1, SCORE_LEVEL2, SCORE_NUMBER, SCORE_NAME, SCORE_POINTS, SCORE_COMPUTED, SCORE_VERIFIED,
+                 SCORE_REASON, SCORE_EFFECTIVE, SCORE_LOST, SCORE_TRACE, SCORE_LEADS, SCORE_RESPONSIBLES,
+                 SCORE_FLAGS)
+FLAG_MISSING = "缺报"
+FLAG_CONFLICT = "冲突"
+FLAG_VERIFIED = "已核定"
+FLAG_TARGET = "目标未达"
+FLAG_REFUSED = "核定无效"
+
+GAP_COLUMNS = (Column("序号", width=5), Column("编号", width=6), Column("三级指标", width=30), Column("一级指标", width=10),
+               Column("分值", width=6), Column("得分", width=6), Column("可挽回分", width=8),
+               Column("最少补分方案", width=8), Column("牵头单位", width=18), Column("责任单位", width=22),
+               Column("如何得分", width=70))
+PROGRESS_COLUMNS = (Column("单位名称", width=26), Column("状态", width=10), Column("牵头指标数", width=8),
+                    Column("责任指标数", width=8), Column("牵头指标失分", width=9), Column("回收文件", width=30),
+                    Column("回收时间", width=17), Column("错误", width=6), Column("警告", width=6),
+                    Column("未填项", width=7), Column("联系人", width=10), Column("电话", width=14),
+                    Column("说明", width=30))
+ISSUE_COLUMNS = (Column("严重程度", width=8), Column("代码", width=7), Column("单位", width=22), Column("文件", width=30),
+                 Column("工作表", width=10), Column("单元格", width=8), Column("所填值", width=14),
+                 Column("说明", width=70))
+ANSWER_COLUMNS = (Column("指标编号", width=8), Column("类别", width=8), Column("键", width=24), Column("数据项/分项", width=34),
+                  Column("年度", width=6), Column("填报值", width=14), Column("计量单位", width=8),
+                  Column("填报单位", width=22), Column("文件", width=28), Column("位置", width=14),
+                  Column("状态", width=8), Column("说明", width=36))
+EVIDENCE_COLUMNS = (Column("指标编号", width=8), Column("三级指标", width=30), Column("单位", width=22),
+                    Column("文件名", width=36), Column("打开", width=30), Column("说明", width=30))
+
+# one feedback workbook per unit, in OUTPUT_DIR/FEEDBACK_DIR
+FEEDBACK_FILE = "{unit}-评分反馈.xlsx"
+SHEET_FEEDBACK_INFO = "反馈说明"
+SHEET_FEEDBACK_LOST = "失分指标"
+SHEET_FEEDBACK_TODO = "待办事项"
+FEEDBACK_LOST_COLUMNS = (Column("编号", width=6), Column("三级指标", width=32), Column("本单位角色", width=8),
+                         Column("分值", width=6), Column("得分", width=6), Column("失分", width=6),
+                         Column("如何得分", width=60), Column("计分过程", width=50))
+FEEDBACK_TODO_COLUMNS = (Column("编号", width=6), Column("三级指标", width=32), Column("待办事项", width=70))
+
+DEMO_MARKER = ".zonekit-demo"  # in a folder made by `zonekit demo`, so a later demo may replace it
+
+# ---------------------------------------------------------------- generated unit workbooks and their manifest
+UNIT_BOOK_FILE = "{seq}-{unit}-填报表.xlsx"  # in OUTGOING_DIR; seq is the unit's place in 单位名单, zero-padded
+UNIT_BOOK_GLOB = "*-填报表.xlsx"
+SHEET_MANIFEST = "清单"
+MAN_UNIT = Column("单位", width=28)
+MAN_FILE = Column("文件", width=40)
+MAN_ROLE = Column("角色", width=18)
+MAN_NUMBERS = Column("指标编号", width=30)
+MAN_SHA256 = Column("SHA256", width=68)
+MAN_GENERATED = Column("生成时间", width=26)
+MANIFEST_COLUMNS = (MAN_UNIT, MAN_FILE, MAN_ROLE, MAN_NUMBERS, MAN_SHA256, MAN_GENERATED)
+LIST_SEPARATOR = "、"  # between indicator numbers or unit names inside one cell
+CHECK_OK = "✓"  # 填报检查 when a row is complete
+CHECK_OPTIONAL = "选填"  # 填报检查 when an optional row is left empty
+
+# ---------------------------------------------------------------- returns: 回收登记.xlsx, 合并结果.xlsx, 佐证材料/
+EVIDENCE_UNSORTED = "未对应指标"  # evidence sub-folder for pictures that sit on no indicator row
+SHEET_INTAKE_FILES = "回收文件"
+SHEET_INTAKE_UNITS = "单位情况"
+SHEET_MERGED_PROGRESS = "工作进展"
+STATUS_ADOPTED = "采用"
+STATUS_SUPERSEDED = "已被替代"
+STATUS_REFUSED = "退回"
+STATUS_SKIPPED = "跳过"
+STATE_REPORTED = "已报"
+STATE_MISSING = "未报"
+STATE_LATE = "逾期"
+STATE_RETURNED = "退回"
+INTAKE_FILE_COLUMNS = (Column("序号", width=6), Column("文件", width=48), Column("大小（字节）", width=11),
+                       Column("SHA-256", width=20), Column("单位", width=24), Column("识别方式", width=10),
+                       Column("保存时间", width=17), Column("收到时间", width=17), Column("状态", width=8),
+                       Column("原因", width=60), Column("错误", width=6), Column("警告", width=6))
+INTAKE_UNIT_COLUMNS = (Column("单位名称", width=26), Column("状态", width=8), Column("最后文件", width=40),
+                       Column("收到时间", width=17), Column("错误", width=6), Column("警告", width=6),
+                       Column("未填项", width=60))
+MERGED_PROGRESS_COLUMNS = (Column("指标编号", width=8), Column("三级指标", width=30), Column("单位", width=22),
+                           Column("角色", width=6), Column("工作进展", width=40), Column("佐证材料说明", width=30),
+                           Column("佐证材料清单", width=26), Column("存在问题", width=24), Column("联系人及电话", width=14),
+                           Column("文件", width=30))
+
+
+# ---------------------------------------------------------------- project folder (issue 3, appended)
+PROJECT_BACKUP = "工作台.备份-{stamp}.xlsx"  # the clerk's previous 工作台.xlsx, kept by import-plan; stamp 20260301-093000
+INTAKE_ISSUE_COLUMNS = (*ISSUE_COLUMNS, Column("文件状态", width=8))  # 回收登记 问题清单: the file's status too
