@@ -230,6 +230,93 @@ def generate_command(directory, out_dir, as_json):
 
 # ------------------------------------------------------------------ check / collect / status (issue 4)
 
+
+@main.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--project", "project_dir", required=True, type=click.Path(exists=True, file_okay=False),
+              help="项目目录（含 工作台.xlsx）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检查结果。")
+def check_command(file, project_dir, as_json):
+    """检查一份回收的填报表：身份、表格结构和每个填写值，一次列出全部问题。
+
+    FILE 可以是 .xlsx/.xlsm/.xls，也可以是 .zip 或 .eml（逐个检查其中的填报表）。有错误时退出码为 1。
+
+    \b
+    示例：zonekit check 2-回收/县商务局-填报表.xlsx --project 项目目录
+    """
+    from zonekit.collect import check_file, records_json, render_records
+    from zonekit.workbench import load_project
+
+    records = check_file(load_project(project_dir), file)
+    if as_json:
+        emit_json(records_json(records))
+    else:
+        click.echo(render_records(records))
+    exit_with(int(any(r.errors for r in records)))
+
+
+@main.command("collect")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出回收结果。")
+def collect_command(directory, paths, as_json):
+    """回收：读取、校验、合并各单位交回的填报表，写出回收登记和合并结果。
+
+    读取 2-回收 目录（含子目录、.zip、.eml）和另外给出的文件或目录，写出 3-输出/回收登记.xlsx、
+    合并结果.xlsx 和 佐证材料/。
+
+    每个文件按表内身份识别单位；同一单位多份时采用最新保存的一份。仍有错误时退出码为 1。
+
+    \b
+    示例：zonekit collect 项目目录
+          zonekit collect 项目目录 ~/下载/邮件附件
+    """
+    from zonekit.collect import collect, collect_json, render_collect
+    from zonekit.workbench import load_project
+
+    project = load_project(directory)
+    bar = {}
+
+    def on_total(n):
+        if n >= 20 and not as_json:
+            bar["bar"] = click.progressbar(length=n, label="读取回收文件", file=sys.stderr)
+            bar["bar"].__enter__()
+
+    def on_file(n):
+        if "bar" in bar:
+            bar["bar"].update(n)
+
+    try:
+        result = collect(project, paths, on_total=on_total, on_file=on_file)
+    finally:
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
+    if as_json:
+        emit_json(collect_json(result))
+    else:
+        click.echo(render_collect(result))
+    exit_with(int(not result.valid))
+
+
+@main.command("status")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出各单位状态。")
+def status_command(directory, as_json):
+    """各单位填报状态（已报/未报/逾期/退回）、最后收到的文件和未填项数，取自最近一次 collect。
+
+    \b
+    示例：zonekit status 项目目录
+    """
+    from zonekit.collect import render_status, status_json, unit_status
+    from zonekit.workbench import load_project
+
+    statuses = unit_status(load_project(directory))
+    if as_json:
+        emit_json(status_json(statuses))
+    else:
+        click.echo(render_status(statuses))
+
+
 # ------------------------------------------------------------------ score / demo (issue 5)
 
 # ------------------------------------------------------------------ mail / remind (issue 6)

@@ -1,0 +1,988 @@
+"""Read one returned unit workbook: whose it is (its embedded identity, never its file name), what it says
+(answers, progress, pictures) and every problem in it, each with file, unit, sheet and cell.
+
+Reads bytes only: never writes to the returned file, never runs or keeps macros, parses XML with defusedxml
+and refuses zip bombs from their declared sizes before any XML is parsed.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from fractions import Fraction
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from zonekit import layout, values
+from zonekit.evidence import Picture, a1, col_letters, find_pictures, has_pictures, parse_xml, sheet_parts
+from zonekit.exact import fmt_number
+from zonekit.issues import ERROR, WARNING, Issue, Report, define, issue
+from zonekit.project import Project
+from zonekit.unitbook import DataRow, IndicatorRow, data_rows, indicator_rows
+
+# ---------------------------------------------------------------- message codes (R0xx file, R2xx content)
+R_UNREADABLE = define("R001", ERROR, "无法打开此文件（{reason}），未采用。请用 Excel 或 WPS 打开确认文件完好，"
+                                     "另存为 .xlsx 后重新发送。")
+R_ENCRYPTED = define("R002", ERROR, "文件设置了打开密码（已加密），无法读取，未采用。请在 Excel/WPS 中取消密码"
+                                    "（文件→信息→保护工作簿→用密码进行加密，清空密码）后另存一份不带密码的文件发送。")
+R_BOMB = define("R003", ERROR, "文件的压缩内容异常（{reason}），为安全起见未展开，未采用。请直接发送填报表原文件。")
+R_LOCK = define("R004", WARNING, "这是 Office/WPS 打开文件时生成的临时锁定文件（~$ 开头），已跳过，无需处理。")
+R_NOT_WORKBOOK = define("R005", WARNING, "不是填报表（{reason}），已跳过。如果这是填报表，请另存为 .xlsx 后重新发送。")
+R_FORMAT = define("R006", ERROR, "{reason}格式的表格无法读取，未采用。请用 Excel 或 WPS 另存为 .xlsx 后重新发送。")
+R_ZIP_PASSWORD = define("R007", ERROR, "压缩包中的「{value}」设置了解压密码，无法读取，未采用。请发送不带密码的压缩包或原文件。")
+R_NO_IDENTITY = define("R010", ERROR, "表内没有填报表身份信息，文件名中也没有本项目单位的名称，未采用。"
+                                      "请使用创建办下发的填报表填写后发送。")
+R_BY_FILENAME = define("R011", WARNING, "表内没有填报表身份信息，按文件名识别为「{unit}」。请核实；"
+                                        "今后请使用创建办下发的填报表填写。")
+R_OTHER_PROJECT = define("R012", ERROR, "这是项目「{found}」的填报表，不是本项目（{expected}）的，未采用。"
+                                        "请使用本项目下发的填报表填写后重新发送。")
+R_OTHER_SCHEME = define("R013", ERROR, "填报表使用的指标体系是「{found}」，本项目为「{expected}」，未采用。"
+                                       "请使用新下发的填报表重新填写。")
+R_OTHER_TEMPLATE = define("R014", ERROR, "填报表模板版本为「{found}」，本工具需要版本「{expected}」，未采用。"
+                                         "请使用新下发的填报表重新填写。")
+R_UNKNOWN_UNIT = define("R015", ERROR, "填报表所属单位「{found}」不在本项目的单位名单中，未采用。"
+                                       "请核对 工作台.xlsx 的单位名单，或请该单位使用本单位的填报表。")
+R_ALIAS = define("R016", WARNING, "填报表所属单位「{found}」按单位名单的别名识别为「{unit}」。")
+R_OTHER_ROUND = define("R017", WARNING, "填报表属于「{found}」，本项目当前为「{expected}」；已按本轮采用，请核实。")
+R_ID_CONFLICT = define("R018", ERROR, "文件属性中的身份（{found}）与隐藏表 {sheet} 中的（{expected}）不一致，未采用。"
+                                      "请使用创建办下发的原表填写，不要把内容复制到别的文件中。")
+R_WRONG_UNIT = define("R019", WARNING, "{how}，但表内身份为「{unit}」；已按表内身份计入「{unit}」。请核实是否发错了表。")
+R_MACROS = define("R021", WARNING, "文件含宏（VBA），宏不会运行，也不会被保留。")
+R_NO_SHEET = define("R201", ERROR, "缺少工作表「{sheet}」，其中的内容无法读取。请不要删除或重命名工作表，使用下发的原表填写。")
+R_NO_COLUMN = define("R202", ERROR, "{sheet} 表头中找不到“{column}”列，该列内容无法读取。请不要删除或修改表头。")
+R_BAD_KEY = define("R203", ERROR, "{sheet}!{cell} 的键「{value}」不是本单位填报表中的行（“键”列可能被改动，或表格"
+                                  "已过期），本行内容未采用。请不要改动“键”列，使用下发的原表填写。")
+R_ROW_GONE = define("R204", ERROR, "{sheet} 缺少键为「{value}」的行（{label}），可能被删除。请使用下发的原表补填。")
+R_DUP_KEY = define("R205", ERROR, "{sheet}!{cell} 的键「{value}」重复出现（第一次在第{first}行），本行未采用。"
+                                  "请删除多余的行。")
+R_NO_KEY_ROW = define("R206", WARNING, "{sheet}!{cell} 填写了「{value}」，但本行没有“键”（可能是自行插入的行），未采用。"
+                                       "请填写在对应指标或数据项的行中。")
+R_BLANK = define("R207", ERROR, "{sheet}!{cell}（{label}）未填写。请补填后重新发送。")
+R_NO_EVIDENCE = define("R208", WARNING, "{sheet}!{cell}：{label} 自评为“{value}”，但没有填写佐证材料说明。"
+                                        "请在本行“佐证材料说明”中写明佐证材料名称，并随表报送。")
+R_NOT_ASKED = define("R209", WARNING, "{sheet}!{cell} 填写了「{value}」，但{why}，本格内容未采用。")
+R_LIST_HALF = define("R210", WARNING, "{sheet}!{cell}：名单第{n}项{what}，{effect}。请补全名称和金额。")
+R_NO_HEADER = define("R211", ERROR, "{sheet} 中找不到表头（含“键”列的一行），本表内容无法读取。请不要删除或修改表头。")
+R_LOST_PICTURE = define("R301", WARNING, "{sheet}!{cell} 的单元格图片在文件中找不到图片内容，未能提取。"
+                                         "请把该图片另存为文件随表发送。")
+
+# ---------------------------------------------------------------- limits (zip bombs, oversized files)
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_ENTRIES = 5000
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 200  # per entry, for entries above RATIO_FROM bytes; real sheets compress 5–30 times
+RATIO_FROM = 1024 * 1024
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+
+NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+NS_DCTERMS = "http://purl.org/dc/terms/"
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+ID_BY_IDENTITY = "身份信息"
+ID_BY_FILENAME = "文件名"
+
+KIND_DATA, KIND_LIST, KIND_CLAIM, KIND_JUDGED = "data", "list", "claim", "judged"
+
+
+# ---------------------------------------------------------------- what one return holds
+
+
+@dataclass(slots=True)
+class Answer:
+    """One input read from a return: a data value, a list entry, a 是/否 claim or a self score."""
+
+    key: str  # the row key: "online_retail@2023", "new_large_traders#1", "11.3", "10"
+    kind: str  # data | list | claim | judged
+    item: str  # data item key (data, list) or scheme item key (claim, judged)
+    value: object  # Fraction | bool | None (None: blank, or not used because of an error)
+    typed: object  # the cell as read (str, float, bool …); ``text`` shows it
+    sheet: str
+    cell: str
+    year: int | None = None
+    name: str = ""  # list entry name
+    indicator: str = ""  # the indicator number(s) that read it, "3、9"
+    label: str = ""  # what the clerk sees: 网上零售额, the claim's text …
+    measure: str = ""  # 计量单位 of a data row
+    note: str = ""  # 数据来源及说明
+    blocked: bool = False  # typed, but refused by an error
+
+    @property
+    def text(self) -> str:
+        """The cell as the clerk typed it."""
+        return values.raw_text(self.typed)
+
+    @property
+    def shown(self) -> str:
+        """The value as zonekit read it (12.5%, 1200, 是), or what was typed when it was not used."""
+        if self.value is None:
+            return self.text
+        kind = values.SHARE if self.measure == "%" else values.AMOUNT
+        shown = values.show_value(self.value, kind)
+        return f"{self.name}：{shown}" if self.kind == KIND_LIST else shown
+
+
+@dataclass(slots=True)
+class ProgressEntry:
+    """What one unit wrote about one indicator: progress, evidence description and list, problems, contact."""
+
+    indicator: str
+    unit: str
+    role: str
+    progress: str = ""
+    evidence: str = ""
+    files: str = ""
+    problems: str = ""
+    contact: str = ""
+    file: str = ""
+    sheet: str = ""
+    row: int = 0  # 1-based, as the clerk sees it
+
+
+@dataclass
+class ReturnRecord:
+    """Everything known about one file seen by intake; ``status`` is set by collect (采用/已被替代/退回/跳过)."""
+
+    file: str  # display path: relative to the project folder, archive members after '!'
+    name: str  # the file's own name
+    size: int = 0
+    sha256: str = ""
+    format: str = ""  # xlsx | xlsm | xls | zip | eml | other
+    origin: tuple[str, ...] = ()  # top-level path, then member locators: how to read the bytes again
+    unit: str = ""
+    identified_by: str = ""  # 身份信息 | 文件名 | ""
+    identity: dict[str, str] = field(default_factory=dict)
+    saved_at: str = ""  # docProps/core.xml modified, ISO 8601 UTC
+    file_time: str = ""  # file modification time (or the e-mail's Date), ISO 8601
+    received_at: str = ""  # e-mail Date when it came by mail, else saved_at, else file_time
+    sender: str = ""  # e-mail From address when it came by mail
+    answers: list[Answer] = field(default_factory=list)
+    progress: list[ProgressEntry] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # required inputs left blank, as labels
+    refused: bool = False  # a file-level error: nothing of it is taken
+    skipped: bool = False  # not a workbook at all (lock file, picture, …)
+    status: str = ""
+    reason: str = ""
+    packed: tuple | None = field(default=None, repr=False)  # answers and progress while in transit
+
+    @property
+    def report(self) -> Report:
+        return Report(list(self.issues))
+
+    @property
+    def errors(self) -> list[Issue]:
+        return self.report.errors
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return self.report.warnings
+
+    @property
+    def readable(self) -> bool:
+        """Identified and read: it can compete for its unit."""
+        return bool(self.unit) and not self.refused and not self.skipped
+
+    @property
+    def order_time(self) -> str:
+        """What decides the newest return of a unit: the workbook's own saved time, else the file time."""
+        return self.saved_at or self.file_time
+
+    def add(self, code: str, **params) -> Issue:
+        found = issue(code, file=self.file, unit=params.pop("unit", self.unit), **params)
+        self.issues.append(found)
+        return found
+
+    def refuse(self, code: str, **params) -> None:
+        self.add(code, **params)
+        self.refused = True
+
+    # A worker process sends its records to collect as pickles. Answers packed as plain tuples (Fractions as
+    # two ints) unpickle in C, and collect unpacks only the returns it adopts.
+    def pack(self) -> "ReturnRecord":
+        if self.answers or self.progress:
+            self.packed = (tuple(_pack_answer(a) for a in self.answers),
+                           tuple(tuple(getattr(e, f) for f in _PROGRESS_FIELDS) for e in self.progress))
+            self.answers, self.progress = [], []
+        return self
+
+    def unpack(self) -> "ReturnRecord":
+        if self.packed is not None:
+            answers, progress = self.packed
+            self.answers = [_unpack_answer(a) for a in answers]
+            self.progress = [ProgressEntry(*e) for e in progress]
+            self.packed = None
+        return self
+
+
+_ANSWER_FIELDS = ("key", "kind", "item", "value", "typed", "sheet", "cell", "year", "name", "indicator", "label",
+                  "measure", "note", "blocked")
+_PROGRESS_FIELDS = ("indicator", "unit", "role", "progress", "evidence", "files", "problems", "contact", "file",
+                    "sheet", "row")
+
+
+def _pack_answer(a: Answer) -> tuple:
+    value = a.value
+    if isinstance(value, Fraction):
+        value = (value.numerator, value.denominator)
+    return (a.key, a.kind, a.item, value, a.typed, a.sheet, a.cell, a.year, a.name, a.indicator, a.label,
+            a.measure, a.note, a.blocked)
+
+
+def _unpack_answer(t: tuple) -> Answer:
+    value = t[3]
+    if isinstance(value, tuple):
+        value = Fraction(*value)
+    return Answer(t[0], t[1], t[2], value, *t[4:])
+
+
+# ---------------------------------------------------------------- what each unit's workbook should hold
+
+
+@dataclass
+class UnitPlan:
+    """The rows a unit's generated workbook has, by key (the same functions build the workbook)."""
+
+    unit: str
+    indicator_rows: dict[str, IndicatorRow]
+    data_rows: dict[str, DataRow]
+
+
+class Plan:
+    """Per-project lookup of the expected rows of every unit, built once per unit and reused for each file."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._units: dict[str, UnitPlan] = {}
+        names: dict[str, str] = {}
+        for unit in project.units:
+            names.setdefault(layout.normalize_header(unit.name), unit.name)
+        for unit in project.units:
+            for alias in unit.aliases:
+                names.setdefault(layout.normalize_header(alias), unit.name)
+        self.names = names  # normalised name or alias → unit name
+        # longest first, so 县商务局机关 is not taken for 县商务局
+        self._by_length = sorted(names, key=len, reverse=True)
+
+    def unit(self, name: str) -> UnitPlan:
+        if name not in self._units:
+            self._units[name] = UnitPlan(name, {r.key: r for r in indicator_rows(self.project, name)},
+                                         {r.key: r for r in data_rows(self.project, name)})
+        return self._units[name]
+
+    def resolve(self, name: str) -> str | None:
+        """A unit name as written in an identity (or an alias of it) → the name in 单位名单."""
+        return self.names.get(layout.normalize_header(name))
+
+    def mentioned(self, text: str) -> list[str]:
+        """Units whose name or alias appears in ``text`` (a file name), longest match first, no repeats."""
+        norm = layout.normalize_header(text)
+        out, taken = [], []
+        for cand in self._by_length:
+            if cand and cand in norm and not any(cand in t for t in taken):
+                taken.append(cand)
+                if self.names[cand] not in out:
+                    out.append(self.names[cand])
+        return out
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def read_return(path_or_bytes, name: str | None, project: Project, *, plan: Plan | None = None,
+                file: str | None = None, file_time: str = "", received_at: str = "", sender: str = "",
+                origin: tuple[str, ...] = ()) -> ReturnRecord:
+    """Read and validate one returned workbook (.xlsx/.xlsm/.xls, as a path or as bytes).
+
+    ``name`` is the file's own name (used to recognise a unit only when the workbook has no identity);
+    ``file`` the path shown in messages (defaults to ``name``). Never raises on bad content: every problem
+    is an issue in the record, and ``refused`` says whether anything of it can be used."""
+    if isinstance(path_or_bytes, (str, Path)):
+        path = Path(path_or_bytes)
+        name = name or path.name
+        data = path.read_bytes()
+        if not file_time:
+            file_time = _iso(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
+        origin = origin or (str(path),)
+    else:
+        data = bytes(path_or_bytes)
+        name = name or "（未命名）"
+    import hashlib
+
+    record = ReturnRecord(file=file or name, name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                          origin=origin, file_time=file_time, received_at=received_at, sender=sender)
+    record.format = Path(name).suffix.lower().lstrip(".")
+    _Reader(record, data, project, plan or Plan(project)).run()
+    # received: the e-mail's Date when it came by mail; else the workbook's own saved time (a clerk may save
+    # attachments into the folder days later, so the file time comes last)
+    record.received_at = record.received_at or record.saved_at or record.file_time
+    return record
+
+
+def sniff(data: bytes) -> str:
+    """'zip', 'ole' or 'other', from the first bytes (never from the file name)."""
+    if data[:4] in (ZIP_MAGIC, EMPTY_ZIP_MAGIC):
+        return "zip"
+    if data[:8] == OLE_MAGIC:
+        return "ole"
+    return "other"
+
+
+def ole_streams(data: bytes) -> set[str]:
+    """Names of the streams in an OLE container that matter here (EncryptedPackage, Workbook, Book)."""
+    found = set()
+    for stream in ("EncryptedPackage", "EncryptionInfo", "Workbook", "Book", "WordDocument"):
+        if stream.encode("utf-16-le") in data:
+            found.add(stream)
+    return found
+
+
+def is_lock_file(name: str) -> bool:
+    return Path(name).name.startswith("~$")
+
+
+def zip_guard(zf: zipfile.ZipFile, budget: int = MAX_UNPACKED_BYTES) -> str | None:
+    """Why this archive must not be opened (from its declared sizes and entry count), or None."""
+    infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        return f"含 {len(infos)} 个条目，超过上限 {MAX_ENTRIES}"
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            return f"条目「{member_name(info)}」压缩比超过 {MAX_RATIO}:1"
+    if total > budget:
+        return f"解压后共 {total // (1024 * 1024)} MB，超过上限 {budget // (1024 * 1024)} MB"
+    return None
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as the sender saw it: names without the UTF-8 flag are usually GBK (Windows)."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def parse_time(text: str) -> datetime | None:
+    """W3CDTF / ISO 8601 (2024-05-01T08:00:00Z, with up to 9 decimals) → aware datetime, None if unreadable."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+# ---------------------------------------------------------------- the reader
+
+
+_HEADER_SETS = {col.header: {layout.normalize_header(h) for h in (col.header, *col.aliases)}
+                for col in (*layout.INDICATOR_COLUMNS, *layout.DATA_COLUMNS)}
+_DISPIMG_TEXT = re.compile(r"^=?\s*(_xlfn\.)?DISPIMG\(", re.I)
+_TEXT_COLUMNS = (layout.IND_PROGRESS, layout.IND_EVIDENCE, layout.IND_FILES, layout.IND_PROBLEMS, layout.IND_CONTACT)
+_MEASURES = {"percent": values.SHARE, "growth": values.GROWTH, "count": values.COUNT, "amount": values.AMOUNT}
+
+
+def _header_match(text, column: layout.Column) -> bool:
+    return layout.normalize_header(text) in _HEADER_SETS[column.header] if text not in (None, "") else False
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalized_header(text: str) -> str:
+    return layout.normalize_header(text)  # the same few headers in every return: worth remembering
+
+
+def _header_of(text, columns) -> str | None:
+    """The column (by header) this header cell names."""
+    if not isinstance(text, str) or not text:
+        return None
+    norm = _normalized_header(text)
+    for col in columns:
+        if norm in _HEADER_SETS[col.header]:
+            return col.header
+    return None
+
+
+def _text(raw) -> str:
+    if raw is None or raw == "":
+        return ""
+    text = raw.strip() if isinstance(raw, str) else values.cell_text(raw)
+    return "" if "DISPIMG" in text and _DISPIMG_TEXT.match(text) else text
+
+
+class _Reader:
+    """Reads one workbook into its record; one instance per file."""
+
+    def __init__(self, record: ReturnRecord, data: bytes, project: Project, plan: Plan):
+        self.record = record
+        self.data = data
+        self.project = project
+        self.plan = plan
+        self.zf: zipfile.ZipFile | None = None
+        self.names: set[str] = set()
+        self.book: CalamineWorkbook | None = None
+        self.grids: dict[str, list[list]] = {}
+        self._parts: dict[str, str] | None = None
+        self._percent_xf: set[int] | None = None
+        self._xls_book = None
+
+    # ------------------------------------------------------------ container and identity
+    def run(self) -> None:
+        rec = self.record
+        if len(self.data) > MAX_FILE_BYTES:
+            rec.refuse(R_BOMB, reason=f"文件大小 {len(self.data) // (1024 * 1024)} MB，超过上限")
+            return
+        kind = sniff(self.data)
+        if kind == "ole":
+            streams = ole_streams(self.data)
+            if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
+                rec.refuse(R_ENCRYPTED)
+                return
+            if not ({"Workbook", "Book"} & streams):
+                rec.refuse(R_FORMAT, reason="Word 等非 Excel ")
+                return
+            rec.format = "xls"
+        elif kind == "zip":
+            try:
+                self.zf = zipfile.ZipFile(io.BytesIO(self.data))
+            except (zipfile.BadZipFile, ValueError) as exc:
+                rec.refuse(R_UNREADABLE, reason=f"压缩结构损坏：{exc}")
+                return
+            reason = zip_guard(self.zf)
+            if reason:
+                rec.refuse(R_BOMB, reason=reason)
+                return
+            self.names = set(self.zf.namelist())
+            if "xl/workbook.bin" in self.names:
+                rec.refuse(R_FORMAT, reason=".xlsb ")
+                return
+            if "xl/workbook.xml" not in self.names:
+                rec.refuse(R_FORMAT, reason="非 Excel（如 Word、WPS 文字、ODF）")
+                return
+            if rec.format not in ("xlsx", "xlsm"):
+                rec.format = "xlsm" if "xl/vbaProject.bin" in self.names else "xlsx"
+            if "xl/vbaProject.bin" in self.names:
+                rec.add(R_MACROS)
+        else:
+            rec.refuse(R_FORMAT, reason="无法识别的")
+            return
+        try:
+            self.book = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+        except Exception as exc:  # calamine raises its own error types for every damage it meets
+            if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+                rec.refuse(R_ENCRYPTED)
+            else:
+                rec.refuse(R_UNREADABLE, reason=_short(exc))
+            return
+        if self.zf is not None:
+            rec.saved_at = self._core_modified()
+        if not self._identify():
+            return
+        unit_plan = self.plan.unit(rec.unit)
+        self._pictures()
+        self._read_indicators(unit_plan)
+        if unit_plan.data_rows:
+            self._read_data(unit_plan)
+
+    def grid(self, sheet: str) -> list[list] | None:
+        if sheet not in self.grids:
+            if self.book is None or sheet not in self.book.sheet_names:
+                return None
+            try:
+                self.grids[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as exc:  # a damaged sheet part
+                self.record.refuse(R_UNREADABLE, reason=f"工作表「{sheet}」损坏：{_short(exc)}")
+                self.grids[sheet] = []
+        return self.grids[sheet]
+
+    def _core_modified(self) -> str:
+        if "docProps/core.xml" not in self.names:
+            return ""
+        try:
+            root = parse_xml(self.zf.read("docProps/core.xml"))
+        except Exception:  # defusedxml refuses entities; any damage means "no saved time"
+            return ""
+        moment = parse_time(root.findtext(f"{{{NS_DCTERMS}}}modified", ""))
+        return _iso(moment) if moment else ""
+
+    def _custom_properties(self) -> dict[str, str]:
+        if "docProps/custom.xml" not in self.names:
+            return {}
+        try:
+            root = parse_xml(self.zf.read("docProps/custom.xml"))
+        except Exception:
+            return {}
+        found = {}
+        for prop in root.iter(f"{{{NS_CUSTOM}}}property"):
+            key = prop.get("name", "")
+            if key in layout.IDENTITY_KEYS:
+                found[key] = "".join(prop.itertext()).strip()
+        return found
+
+    def _hidden_identity(self) -> dict[str, str]:
+        grid = self.grid(layout.SHEET_IDENTITY) or []
+        found = {}
+        for row in grid:
+            if len(row) >= 2 and isinstance(row[0], str) and row[0].strip() in layout.IDENTITY_KEYS:
+                found[row[0].strip()] = values.cell_text(row[1])
+        return found
+
+    def _identify(self) -> bool:
+        rec, project = self.record, self.project
+        props = self._custom_properties() if self.zf is not None else {}
+        hidden = self._hidden_identity()
+        if props and hidden:
+            differ = [k for k in (layout.ID_PROJECT, layout.ID_UNIT) if k in props and k in hidden
+                      and props[k] != hidden[k]]
+            if differ:
+                rec.identity = {**hidden}
+                rec.refuse(R_ID_CONFLICT, sheet=layout.SHEET_IDENTITY,
+                           found="，".join(f"{k}={props[k]}" for k in differ),
+                           expected="，".join(f"{k}={hidden[k]}" for k in differ))
+                return False
+        identity = {**props, **hidden}
+        rec.identity = identity
+        mentioned = self.plan.mentioned(rec.name)
+        if not identity.get(layout.ID_UNIT) and not identity.get(layout.ID_PROJECT):
+            if len(mentioned) == 1:
+                rec.unit, rec.identified_by = mentioned[0], ID_BY_FILENAME
+                rec.add(R_BY_FILENAME)
+                return True
+            rec.refuse(R_NO_IDENTITY)
+            return False
+        ok = True
+        found_project = identity.get(layout.ID_PROJECT, "")
+        if found_project != project.project_id:
+            rec.refuse(R_OTHER_PROJECT, found=found_project or "（空）", expected=project.project_id)
+            ok = False
+        scheme = identity.get(layout.ID_SCHEME, ""), identity.get(layout.ID_SCHEME_VERSION, "")
+        if scheme != (project.scheme.name, project.scheme.version):
+            rec.refuse(R_OTHER_SCHEME, found=" ".join(x for x in scheme if x) or "（空）",
+                       expected=f"{project.scheme.name} {project.scheme.version}")
+            ok = False
+        template = identity.get(layout.ID_TEMPLATE, "")
+        if template != layout.TEMPLATE_VERSION:
+            rec.refuse(R_OTHER_TEMPLATE, found=template or "（空）", expected=layout.TEMPLATE_VERSION)
+            ok = False
+        written = identity.get(layout.ID_UNIT, "")
+        unit = self.plan.resolve(written) if written else None
+        if unit is None:
+            rec.refuse(R_UNKNOWN_UNIT, found=written or "（空）", unit=written)
+            ok = False
+        else:
+            rec.unit, rec.identified_by = unit, ID_BY_IDENTITY
+            if unit != written:
+                rec.add(R_ALIAS, found=written)
+        if not ok:
+            return False
+        found_round = identity.get(layout.ID_ROUND, "")
+        if found_round and project.round and found_round != project.round:
+            rec.add(R_OTHER_ROUND, found=found_round, expected=project.round)
+        if mentioned and unit not in mentioned:
+            rec.add(R_WRONG_UNIT, how=f"文件名「{rec.name}」中的单位是「{mentioned[0]}」", found=mentioned[0])
+        if rec.sender:
+            owner = self._owner_of(rec.sender)
+            if owner and owner != unit:
+                rec.add(R_WRONG_UNIT, how=f"发件人 {rec.sender} 是「{owner}」的邮箱", found=owner)
+        return True
+
+    def _owner_of(self, address: str) -> str | None:
+        address = address.strip().lower()
+        owners = [u.name for u in self.project.units if address in {e.strip().lower() for e in u.emails}]
+        return owners[0] if len(owners) == 1 else None
+
+    # ------------------------------------------------------------ pictures
+    def _pictures(self) -> None:
+        if self.zf is None or not has_pictures(self.names):
+            return
+        try:
+            pictures, lost = find_pictures(self.zf, self.names, self.parts())
+        except Exception:  # a damaged drawing part must not stop reading the answers
+            return
+        self.record.pictures = pictures
+        for where in lost:
+            sheet, cell = where.split("!")
+            self.record.add(R_LOST_PICTURE, sheet=sheet, cell=cell)
+
+    def parts(self) -> dict[str, str]:
+        if self._parts is None:
+            try:
+                self._parts = sheet_parts(self.zf, self.names) if self.zf is not None else {}
+            except Exception:
+                self._parts = {}
+        return self._parts
+
+    def _pictures_on(self, sheet: str, row: int) -> list[Picture]:
+        return [p for p in self.record.pictures if p.sheet == sheet and p.row == row]
+
+    # ------------------------------------------------------------ tables
+    def _table(self, sheet: str, columns, required) -> tuple[list[list], int, dict[str, int]] | None:
+        """(grid, header row index, column header → index), after reporting a missing sheet/header/column."""
+        grid = self.grid(sheet)
+        if grid is None:
+            self.record.add(R_NO_SHEET, sheet=sheet)
+            return None
+        key_col = columns[0]
+        header = None
+        expected = layout.HEADER_ROW - 1
+        for r in [expected] + [i for i in range(min(len(grid), 15)) if i != expected]:
+            if r < len(grid) and any(_header_of(v, (key_col,)) for v in grid[r]):
+                header = r
+                break
+        if header is None:
+            self.record.add(R_NO_HEADER, sheet=sheet, cell=a1(expected, 0))
+            return None
+        index: dict[str, int] = {}
+        for c, text in enumerate(grid[header]):
+            name = _header_of(text, columns)
+            if name is not None and name not in index:
+                index[name] = c
+        for col in required:
+            if col.header not in index:
+                self.record.add(R_NO_COLUMN, sheet=sheet, cell=a1(header, 0), column=col.header)
+        if key_col.header not in index:
+            return None
+        return grid, header, index
+
+    def _rows(self, sheet: str, grid, header: int, index: dict[str, int], expected: dict, inputs):
+        """(row index, key, spec, row) for every keyed row; reports unknown, duplicate and deleted keys."""
+        rec = self.record
+        kc = index[layout.IND_KEY.header]  # 键 heads both tables (IND_KEY and DATA_KEY)
+        seen: dict[str, int] = {}
+        input_cols = [index[c.header] for c in inputs if c.header in index]
+        for r in range(header + 1, len(grid)):
+            row = grid[r]
+            raw = row[kc] if kc < len(row) else ""
+            key = raw.strip() if isinstance(raw, str) and raw.isascii() else \
+                layout.normalize_text(values.cell_text(raw))
+            if not key:
+                typed = [(c, row[c]) for c in input_cols if c < len(row) and not values.is_blank(row[c])
+                         and _text(row[c])]
+                if typed:
+                    c, value = typed[0]
+                    rec.add(R_NO_KEY_ROW, sheet=sheet, cell=a1(r, c), value=values.raw_text(value))
+                continue
+            spec = expected.get(key)
+            if spec is None:
+                rec.add(R_BAD_KEY, sheet=sheet, cell=a1(r, kc), value=key)
+                continue
+            if key in seen:
+                rec.add(R_DUP_KEY, sheet=sheet, cell=a1(r, kc), value=key, first=seen[key] + 1)
+                continue
+            seen[key] = r
+            yield r, key, spec, row
+        for key, spec in expected.items():
+            if key not in seen:
+                label = getattr(spec, "name", "") or _data_label(spec)
+                rec.add(R_ROW_GONE, sheet=sheet, value=key, label=label)
+
+    def _value_issues(self, notes, sheet, cell, raw, read, measure="", alt="", points="") -> None:
+        if callable(read):
+            read = read() if notes else ""
+        for code in notes:
+            self.record.add(code, sheet=sheet, cell=cell, value=values.raw_text(raw), read=read,
+                            measure=measure, alt=alt, points=points)
+
+    # ------------------------------------------------------------ 指标填报
+    def _read_indicators(self, unit_plan: UnitPlan) -> None:
+        rec, sheet = self.record, layout.SHEET_INDICATORS
+        table = self._table(sheet, layout.INDICATOR_COLUMNS, (layout.IND_KEY, *layout.INDICATOR_INPUTS))
+        if table is None:
+            if unit_plan.indicator_rows:
+                rec.missing += [f"{sheet}（无法读取）"]
+            return
+        grid, header, index = table
+        refs = {name: col_letters(c) for name, c in index.items()}
+
+        def cell(row, col):
+            c = index.get(col.header)
+            return (row[c] if c is not None and c < len(row) else None), \
+                (f"{refs[col.header]}{r + 1}" if c is not None else "")
+
+        def raw_of(row, col):
+            c = index.get(col.header)
+            return row[c] if c is not None and c < len(row) else None
+
+        entries: dict[str, ProgressEntry] = {}
+        for r, key, spec, row in self._rows(sheet, grid, header, index, unit_plan.indicator_rows,
+                                            layout.INDICATOR_INPUTS):
+            texts = {col.header: _text(raw_of(row, col)) for col in _TEXT_COLUMNS}
+            evidence_given = bool(texts[layout.IND_EVIDENCE.header] or texts[layout.IND_FILES.header]
+                                  or (rec.pictures and self._pictures_on(sheet, r)))
+            label = f"指标{key}" if not spec.is_item else f"分项{key}"
+            # claim (是否达到)
+            raw, where = cell(row, layout.IND_CLAIM)
+            if spec.claim is not None:
+                value, notes = values.parse_claim(raw)
+                if notes:
+                    self._value_issues(notes, sheet, where, raw, values.show_value(value))
+                rec.answers.append(Answer(key, KIND_CLAIM, key, value, raw, sheet, where,
+                                          indicator=spec.number, label=spec.claim or spec.name,
+                                          blocked=value is None and not values.is_blank(raw)))
+                if values.is_blank(raw) and where:
+                    rec.add(R_BLANK, sheet=sheet, cell=where, label=f"{label} {layout.IND_CLAIM.header}")
+                    rec.missing.append(f"{label} {layout.IND_CLAIM.header}")
+                if value is True and not evidence_given:
+                    rec.add(R_NO_EVIDENCE, sheet=sheet, cell=cell(row, layout.IND_EVIDENCE)[1] or where,
+                            label=label, value=layout.YES)
+            elif not values.is_blank(raw) and _text(raw):
+                rec.add(R_NOT_ASKED, sheet=sheet, cell=where, value=values.raw_text(raw), why=_why(spec))
+            # self score (自评分)
+            raw, where = cell(row, layout.IND_SELF)
+            if spec.judged is not None:
+                value, notes = values.parse_score(raw, spec.judged)
+                if notes:
+                    self._value_issues(notes, sheet, where, raw, values.show_value(value), measure="分",
+                                       points=fmt_number(spec.judged))
+                rec.answers.append(Answer(key, KIND_JUDGED, key, value, raw, sheet, where,
+                                          indicator=spec.number, label=spec.name, measure="分",
+                                          blocked=value is None and not values.is_blank(raw)))
+                if values.is_blank(raw) and where:
+                    rec.add(R_BLANK, sheet=sheet, cell=where, label=f"{label} {layout.IND_SELF.header}")
+                    rec.missing.append(f"{label} {layout.IND_SELF.header}")
+                if value and value > 0 and not evidence_given:
+                    rec.add(R_NO_EVIDENCE, sheet=sheet, cell=cell(row, layout.IND_EVIDENCE)[1] or where,
+                            label=label, value=f"{fmt_number(value)}分")
+            elif not values.is_blank(raw) and _text(raw):
+                rec.add(R_NOT_ASKED, sheet=sheet, cell=where, value=values.raw_text(raw), why=_why(spec))
+            # progress and evidence
+            if spec.progress_required and not texts[layout.IND_PROGRESS.header]:
+                where = cell(row, layout.IND_PROGRESS)[1]
+                rec.add(R_BLANK, sheet=sheet, cell=where, label=f"{label} {layout.IND_PROGRESS.header}")
+                rec.missing.append(f"{label} {layout.IND_PROGRESS.header}")
+            if not spec.is_item:
+                entries[key] = ProgressEntry(key, rec.unit, spec.role, texts[layout.IND_PROGRESS.header],
+                                             texts[layout.IND_EVIDENCE.header], texts[layout.IND_FILES.header],
+                                             texts[layout.IND_PROBLEMS.header], texts[layout.IND_CONTACT.header],
+                                             rec.file, sheet, r + 1)
+            else:
+                entry = entries.get(spec.number)
+                if entry is not None:
+                    for col, attr in ((layout.IND_EVIDENCE, "evidence"), (layout.IND_FILES, "files"),
+                                      (layout.IND_PROBLEMS, "problems"), (layout.IND_PROGRESS, "progress")):
+                        text = texts[col.header]
+                        if text:
+                            old = getattr(entry, attr)
+                            setattr(entry, attr, f"{old}\n{key}：{text}" if old else f"{key}：{text}")
+        rec.progress = list(entries.values())
+        # which indicator each picture belongs to, by the key of the row it sits on
+        kc = index[layout.IND_KEY.header]
+        keys = {r: layout.normalize_text(values.cell_text(grid[r][kc]))
+                for r in {p.row for p in rec.pictures if p.sheet == sheet} if r < len(grid) and kc < len(grid[r])}
+        for pic in rec.pictures:
+            if pic.sheet == sheet:
+                key = keys.get(pic.row, "")
+                spec = unit_plan.indicator_rows.get(key)
+                if spec is not None:
+                    pic.key, pic.indicator = key, spec.number
+
+    # ------------------------------------------------------------ 数据填报
+    def _read_data(self, unit_plan: UnitPlan) -> None:
+        rec, sheet = self.record, layout.SHEET_DATA
+        table = self._table(sheet, layout.DATA_COLUMNS, (layout.DATA_KEY, layout.DATA_VALUE))
+        if table is None:
+            rec.missing += [f"{sheet}（无法读取）"]
+            return
+        grid, header, index = table
+        vc = index.get(layout.DATA_VALUE.header)
+        nc = index.get(layout.DATA_NAME.header)
+        sc = index.get(layout.DATA_SOURCE.header)
+        keys: dict[int, str] = {}
+        for r, key, spec, row in self._rows(sheet, grid, header, index, unit_plan.data_rows, layout.DATA_INPUTS):
+            keys[r] = key
+            raw = row[vc] if vc is not None and vc < len(row) else None
+            where = a1(r, vc) if vc is not None else ""
+            item = spec.item
+            kind = _MEASURES[spec.measure]
+            percent_format = self._percent_format(sheet, r, vc) \
+                if kind in (values.SHARE, values.GROWTH) and isinstance(raw, (int, float)) \
+                and not isinstance(raw, bool) else False
+            value, notes = values.parse_number(raw, kind, item.unit, percent_format)
+            if notes:
+                alt = values.other_percent_reading(raw, value) if values.R_PERCENT_AMBIGUOUS in notes else ""
+                self._value_issues(notes, sheet, where, raw, values.show_value(value, kind, item.unit),
+                                   measure=item.unit, alt=alt)
+            note = _text(row[sc]) if sc is not None and sc < len(row) else ""
+            numbers = layout.LIST_SEPARATOR.join(spec.numbers)
+            label = item.label + (f"（{spec.year}年）" if spec.year is not None else "")
+            blocked = value is None and not values.is_blank(raw) and values.R_NONE_WORD not in notes
+            if spec.entry is not None:
+                name = _text(row[nc]) if nc is not None and nc < len(row) else ""
+                if name and value is None and not blocked:
+                    rec.add(R_LIST_HALF, sheet=sheet, cell=where or a1(r, 0), n=spec.entry, what="只有名称、没有金额",
+                            effect="不计入", value=name)
+                elif not name and (value is not None or blocked):
+                    rec.add(R_LIST_HALF, sheet=sheet, cell=a1(r, nc) if nc is not None else where, n=spec.entry,
+                            what="只有金额、没有名称", effect="未采用", value=values.raw_text(raw))
+                    continue
+                if name:
+                    rec.answers.append(Answer(key, KIND_LIST, item.key, value, raw, sheet, where,
+                                              name=name, indicator=numbers, label=item.label, measure=item.unit,
+                                              note=note, blocked=blocked))
+                continue
+            rec.answers.append(Answer(key, KIND_DATA, item.key, value, raw, sheet, where,
+                                      year=spec.year, indicator=numbers, label=label, measure=item.unit, note=note,
+                                      blocked=blocked))
+            if values.is_blank(raw) or values.R_NONE_WORD in notes:
+                if not spec.optional and where:
+                    rec.add(R_BLANK, sheet=sheet, cell=where, label=label)
+                    rec.missing.append(label)
+        for pic in rec.pictures:
+            if pic.sheet == sheet and pic.row in keys:
+                spec = unit_plan.data_rows[keys[pic.row]]
+                pic.key, pic.indicator = keys[pic.row], spec.numbers[0] if spec.numbers else ""
+
+    # ------------------------------------------------------------ number formats of rate cells
+    def _percent_format(self, sheet: str, r: int, c: int) -> bool | None:
+        """Whether the cell shows a percent format (Excel then holds 12.5% as 0.125); None when unknown."""
+        try:
+            if self.zf is not None:
+                return self._xlsx_percent(sheet, r, c)
+            return self._xls_percent(sheet, r, c)
+        except Exception:  # an odd styles part: fall back to the documented rule for unknown formats
+            return None
+
+    def _xlsx_percent(self, sheet: str, r: int, c: int) -> bool | None:
+        if self._percent_xf is None:
+            self._percent_xf = _styles_of_package(self.zf) if "xl/styles.xml" in self.names else frozenset()
+            self._styles_of: dict[tuple[str, int], dict[int, int]] = {}
+        if not self._percent_xf:
+            return False
+        part = self.parts().get(sheet)
+        if part is None or part not in self.names:
+            return None
+        styles = self._styles_of.get((sheet, c))
+        if styles is None:
+            xml = self.zf.read(part).decode("utf-8", "replace")
+            styles = self._styles_of[(sheet, c)] = _column_styles(xml, col_letters(c))
+        return styles.get(r + 1, 0) in self._percent_xf
+
+    def _xls_percent(self, sheet: str, r: int, c: int) -> bool | None:
+        try:
+            import xlrd
+        except ImportError:
+            return None
+        if self._xls_book is None:
+            self._xls_book = xlrd.open_workbook(file_contents=self.data, formatting_info=True, on_demand=True)
+        book = self._xls_book
+        ws = book.sheet_by_name(sheet)
+        xf = book.xf_list[ws.cell_xf_index(r, c)]
+        fmt = book.format_map.get(xf.format_key)
+        return bool(fmt and _is_percent_code(fmt.format_str))
+
+
+_NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b([^>]*)/?>")
+_CELLXFS = re.compile(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(r"<(?:\w+:)?xf\b([^>]*?)/?>")
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+
+
+def _is_percent_code(code: str) -> bool:
+    return "%" in re.sub(r'"[^"]*"|\\.', "", code or "")
+
+
+_STYLES_SEEN: dict[tuple[int, int], frozenset[int]] = {}
+
+
+def _styles_of_package(zf: zipfile.ZipFile) -> frozenset[int]:
+    """Percent styles of a package, remembered by the styles part's CRC and size (read from the zip's
+    directory, so a known part is not even decompressed)."""
+    info = zf.getinfo("xl/styles.xml")
+    key = (info.CRC, info.file_size)
+    found = _STYLES_SEEN.get(key)
+    if found is None:
+        if len(_STYLES_SEEN) > 256:
+            _STYLES_SEEN.clear()
+        found = _STYLES_SEEN[key] = _percent_styles(zf.read(info).decode("utf-8", "replace"))
+    return found
+
+
+def _percent_styles(xml: str) -> frozenset[int]:
+    """Indexes of cellXfs whose number format shows a percentage (built-in 9, 10 or a code with %).
+
+    A scan of attributes, not an XML parse: nothing in the styles part can expand or fetch anything.
+    Cached by content: returns made from one template by one office suite share their styles part."""
+    import html
+
+    codes = {9: "0%", 10: "0.00%"}
+    for m in _NUMFMT.finditer(xml):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        try:
+            codes[int(attrs.get("numFmtId", "-1"))] = html.unescape(attrs.get("formatCode", ""))
+        except ValueError:
+            continue
+    block = _CELLXFS.search(xml)
+    out = set()
+    for i, m in enumerate(_XF.finditer(block.group(1) if block else "")):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        try:
+            if _is_percent_code(codes.get(int(attrs.get("numFmtId", "0")), "")):
+                out.add(i)
+        except ValueError:
+            continue
+    return frozenset(out)
+
+
+_STYLE_ATTR = re.compile(r'\bs="(\d+)"')
+
+
+@functools.lru_cache(maxsize=64)
+def _cell_tags(letters: str) -> tuple[re.Pattern, re.Pattern]:
+    """Start tags of one column's cells: as every common writer puts them (r first), and in any order."""
+    return (re.compile(rf'<c r="{letters}(\d+)"[^>]*>'),
+            re.compile(rf'<(?:\w+:)?c\b[^>]*?\br="{letters}(\d+)"[^>]*>'))
+
+
+def _column_styles(xml: str, letters: str) -> dict[int, int]:
+    """Row number → style index of every cell of one column in a worksheet part."""
+    usual, any_order = _cell_tags(letters)
+    found = list(usual.finditer(xml)) or any_order.finditer(xml)
+    out = {}
+    for m in found:
+        style = _STYLE_ATTR.search(m.group(0))
+        out[int(m.group(1))] = int(style.group(1)) if style else 0
+    return out
+
+
+def _why(spec: IndicatorRow) -> str:
+    if spec.role == layout.ROLE_RESPONSIBLE:
+        return f"本单位是指标{spec.number}的责任单位，是否达到和自评分由牵头单位填写"
+    return "本行不需要填写此项"
+
+
+def _data_label(spec) -> str:
+    if isinstance(spec, DataRow):
+        label = spec.item.label
+        if spec.year is not None:
+            label += f"（{spec.year}年）"
+        if spec.entry is not None:
+            label += f"（第{spec.entry}项）"
+        return label
+    return ""
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+__all__ = ["Answer", "Plan", "ProgressEntry", "ReturnRecord", "UnitPlan", "read_return", "sniff", "zip_guard",
+           "member_name", "parse_time", "is_lock_file", "col_letters"]

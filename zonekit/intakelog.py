@@ -1,0 +1,130 @@
+"""Write what a collect found for people: 回收登记.xlsx (every file seen and why it was taken or not, the
+units, every issue) and 合并结果.xlsx (every answer, who gave it and whether it is scored; progress; evidence).
+
+Writes only these two files, atomically; user text is always written as text, never as a formula or link.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import xlsxwriter
+
+from zonekit import layout
+from zonekit.files import atomic_path
+from zonekit.intake import parse_time
+
+WRITER_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                  "strings_to_urls": False}
+KIND_NAMES = {"data": "数据", "list": "名单", "claim": "是否达到", "judged": "自评分", "national": "全国数据"}
+
+
+def _local(text: str) -> str:
+    moment = parse_time(text)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _stamp(result) -> datetime:
+    """A creation time that depends on the inputs only, so a re-run writes the same workbook."""
+    times = [parse_time(r.received_at or r.order_time) for r in result.returns]
+    known = [t for t in times if t is not None]
+    moment = max(known) if known else datetime(2000, 1, 1, tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+class _Sheet:
+    """A plain table: header row, frozen, filtered; every cell a string unless it is a count."""
+
+    def __init__(self, wb, name: str, columns, fmt_head, fmt_text, fmt_num):
+        self.ws = wb.add_worksheet(name)
+        self.columns = columns
+        self.text, self.num = fmt_text, fmt_num
+        for i, col in enumerate(columns):
+            self.ws.set_column(i, i, col.width)
+            self.ws.write_string(0, i, col.header, fmt_head)
+        self.ws.freeze_panes(1, 0)
+        self.row = 1
+
+    def add(self, cells) -> None:
+        for i, value in enumerate(cells):
+            if isinstance(value, int) and not isinstance(value, bool):
+                self.ws.write_number(self.row, i, value, self.num)
+            else:
+                self.ws.write_string(self.row, i, "" if value is None else str(value), self.text)
+        self.row += 1
+
+    def finish(self) -> None:
+        self.ws.autofilter(0, 0, max(self.row - 1, 1), len(self.columns) - 1)
+
+
+def _workbook(path: Path, title: str, result):
+    wb = xlsxwriter.Workbook(str(path), WRITER_OPTIONS)
+    wb.set_properties({"title": title, "author": "zonekit", "created": _stamp(result)})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
+    text = wb.add_format({"text_wrap": True, "valign": "top"})
+    num = wb.add_format({"valign": "top", "num_format": "0"})
+    return wb, head, text, num
+
+
+def write_intake_log(target: Path, result) -> Path:
+    """回收登记.xlsx: 回收文件 (every file seen), 单位情况 (per unit), 问题清单 (every issue)."""
+    with atomic_path(target) as tmp:
+        wb, head, text, num = _workbook(tmp, "回收登记", result)
+        files = _Sheet(wb, layout.SHEET_INTAKE_FILES, layout.INTAKE_FILE_COLUMNS, head, text, num)
+        for n, r in enumerate(result.returns, start=1):
+            files.add([n, r.file, r.size, r.sha256, r.unit, r.identified_by, _local(r.saved_at),
+                       _local(r.received_at), r.status, r.reason, len(r.errors), len(r.warnings)])
+        files.finish()
+        units = _Sheet(wb, layout.SHEET_INTAKE_UNITS, layout.INTAKE_UNIT_COLUMNS, head, text, num)
+        for u in result.units:
+            units.add([u.unit, u.state, u.last_file, _local(u.received_at), len(u.errors), len(u.warnings),
+                       layout.LIST_SEPARATOR.join(u.missing)])
+        units.finish()
+        problems = _Sheet(wb, layout.SHEET_ISSUES, layout.INTAKE_ISSUE_COLUMNS, head, text, num)
+        status_of = {r.file: r.status for r in result.returns}
+        for i in result.issues.issues:
+            problems.add([i.severity, i.code, i.unit, i.file, i.sheet, i.cell, i.value, i.message,
+                          status_of.get(i.file, "")])
+        problems.finish()
+        wb.close()
+    return target
+
+
+def write_merged(target: Path, result) -> Path:
+    """合并结果.xlsx: 填报明细 (every answer and who gave it), 工作进展 (per indicator), 佐证材料 (pictures)."""
+    scheme = result.project.scheme
+    names = {ind.number: ind.name for ind in scheme.indicators}
+    with atomic_path(target) as tmp:
+        wb, head, text, num = _workbook(tmp, "合并结果", result)
+        answers = _Sheet(wb, layout.SHEET_ANSWERS, layout.ANSWER_COLUMNS, head, text, num)
+        for c in sorted(result.contributions, key=_answer_order(scheme)):
+            where = f"{c.sheet}!{c.cell}" if c.sheet and c.cell else c.sheet
+            answers.add([c.indicator, KIND_NAMES.get(c.kind, c.kind), c.key, c.label,
+                         str(c.year) if c.year is not None else "", c.text, c.measure, c.unit, c.file, where,
+                         c.status, c.note])
+        answers.finish()
+        progress = _Sheet(wb, layout.SHEET_MERGED_PROGRESS, layout.MERGED_PROGRESS_COLUMNS, head, text, num)
+        for number, entries in result.progress.items():
+            for e in entries:
+                progress.add([number, names.get(number, ""), e.unit, e.role, e.progress, e.evidence, e.files,
+                              e.problems, e.contact, e.file])
+        progress.finish()
+        evidence = _Sheet(wb, layout.SHEET_EVIDENCE, layout.EVIDENCE_COLUMNS, head, text, num)
+        for e in result.evidence:
+            evidence.add([e.indicator, names.get(e.indicator, ""), e.unit, e.path, "", f"{e.kind}，来自 {e.source} "
+                          f"{e.sheet}!{e.cell}"])
+            evidence.ws.write_url(evidence.row - 1, 4, f"external:{e.path}", string="打开")
+        evidence.finish()
+        wb.close()
+    return target
+
+
+def _answer_order(scheme):
+    order = {ind.number: i for i, ind in enumerate(scheme.indicators)}
+
+    def key(c):
+        first = (c.indicator or "").split(layout.LIST_SEPARATOR)[0]
+        return (c.kind == "national", order.get(first, len(order)), c.key, c.year or 0, not c.used, c.unit)
+
+    return key
