@@ -319,4 +319,50 @@ def status_command(directory, as_json):
 
 # ------------------------------------------------------------------ score / demo (issue 5)
 
+
+@main.command("score")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--unit-reports", is_flag=True, help="同时为每个有任务的单位写一份反馈表（3-输出/单位反馈/）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出总分、一级指标、结论和原因。")
+def score_command(directory, unit_reports, as_json):
+    """评分：回收各单位填报表、应用评分核定，写出 3-输出/评分汇总表.xlsx。
+
+    汇总表含 总览（总分与各一级指标得分率对照合格线、结论及原因、图表）、指标得分、差距清单、
+    单位进度、问题清单、填报明细、佐证材料；总览中的合计与结论是公式，改动 指标得分 的核定得分后会自动重算。
+
+    是否合格是结果而不是错误：合格与否退出码都是 0；工作台无法使用或 评分核定 中有被拒绝的核定时为 1
+    （汇总表仍会写出，被拒绝的核定不计入）。
+
+    \b
+    示例：zonekit score 新绛创建
+          zonekit score 新绛创建 --unit-reports --json
+    """
+    from zonekit.scorecmd import run_score
+
+    run = run_score(directory, unit_reports=unit_reports)
+    if as_json:
+        emit_json(run.to_dict())
+    else:
+        click.echo(run.render())
+    exit_with(int(not run.valid))
+
+
+@main.command("demo")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def demo_command(directory):
+    """演示：为虚构的示范县走完全程——建项目、生成填报表、模拟各单位交回（有迟交、有冲突、
+    有错填、有重复报送）、回收、评分，并给出结论和评分汇总表的位置。
+
+    DIRECTORY 默认为当前目录下的 zonekit-demo；不会覆盖不是由 demo 创建的非空目录。
+
+    \b
+    示例：zonekit demo
+          zonekit demo /tmp/示范县演示
+    """
+    from zonekit.demo import run_demo
+
+    run = run_demo(directory or "zonekit-demo")
+    click.echo(run.render())
+
+
 # ------------------------------------------------------------------ mail / remind (issue 6)

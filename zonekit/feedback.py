@@ -1,0 +1,105 @@
+"""Feedback workbooks, one per unit: the points its indicators lose, what is still open and the issues found in
+its returns — ready to send back for the next round. Writes only into the output folder, atomically."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from zonekit import layout
+from zonekit.evidence import safe_name
+from zonekit.exact import fmt_number
+from zonekit.files import atomic_path
+from zonekit.summary import Styles, Summary, UnitProgress, issue_rows, new_workbook, put, setup_print, table
+
+
+@dataclass
+class UnitFeedback:
+    unit: str
+    lost: list[list]  # rows of 失分指标
+    todo: list[list]  # rows of 待办事项
+    issues: list  # Issue records of this unit
+    lead_lost: Fraction
+    progress: UnitProgress
+
+
+def unit_feedback(summary: Summary, unit: str) -> UnitFeedback:
+    """What one unit needs to hear back: its lost points, open items and issues (pure)."""
+    project, result = summary.project, summary.result
+    gaps = {g.number: g for g in summary.gaps}
+    progress = next((u for u in summary.info.units if u.name == unit), UnitProgress(unit, layout.STATE_MISSING))
+    lost, todo, lead_lost = [], [], Fraction(0)
+    if not progress.returned:
+        todo.append(["", "", "尚未收到本单位的填报表，请按下发的填报表填写后尽快报送创建办。"])
+    for ind, role in project.roles_of(unit):
+        res = result.indicator(ind.number)
+        score = summary.scores[ind.number]
+        gap = gaps.get(ind.number)
+        if score < ind.points:
+            lost.append([ind.number, ind.name, role, ind.points, score, ind.points - score,
+                         "\n".join(gap.actions) if gap else "", res.trace])
+            if role == layout.ROLE_LEAD:
+                lead_lost += ind.points - score
+        if role != layout.ROLE_LEAD:
+            continue
+        if res.missing:
+            todo.append([ind.number, ind.name, "请补报：" + "、".join(dict.fromkeys(res.missing))])
+        if ind.number in summary.info.conflicts:
+            todo.append([ind.number, ind.name, "多个单位填报的数值不一致，请与相关单位核对后报送一致的数值。"])
+        for target in summary.targets.get(ind.number, []):
+            todo.append([ind.number, ind.name, target])
+    issues = [i for i in summary.issues if i.unit == unit]
+    if issues:
+        todo.append(["", "", f"本单位填报表有{len(issues)}个问题（见「{layout.SHEET_ISSUES}」），请修改后重新报送。"])
+    return UnitFeedback(unit, lost, todo, issues, lead_lost, progress)
+
+
+def _write_one(path: Path, summary: Summary, fb: UnitFeedback) -> None:
+    project, a = summary.project, summary.assessment
+    with atomic_path(path) as tmp:
+        wb = new_workbook(tmp)
+        wb.set_properties({"title": f"{fb.unit}评分反馈", "author": "zonekit"})
+        styles = Styles(wb)
+        ws = wb.add_worksheet(layout.SHEET_FEEDBACK_INFO)
+        ws.set_column(0, 0, 18)
+        ws.set_column(1, 1, 70)
+        ws.write_string(0, 0, f"{project.region}示范区创建评分反馈：{fb.unit}", styles.title)
+        contact = "，".join(x for x in (project.office, project.contact, project.phone, project.email) if x)
+        rows = [("单位", fb.unit), ("填报轮次", project.round), ("生成时间", summary.generated.strftime("%Y-%m-%d %H:%M")),
+                ("回收状态", fb.progress.status),
+                ("本单位牵头指标失分", f"{fmt_number(fb.lead_lost)}分"),
+                ("失分指标", f"{len(fb.lost)}项（见「{layout.SHEET_FEEDBACK_LOST}」）"),
+                ("待办事项", f"{len(fb.todo)}项（见「{layout.SHEET_FEEDBACK_TODO}」）"),
+                ("填报问题", f"{len(fb.issues)}个（见「{layout.SHEET_ISSUES}」）"),
+                ("全县当前得分", f"{fmt_number(a.total)}分（合格线{fmt_number(a.total_min)}分），{a.verdict}"),
+                ("联系创建办", contact)]
+        for r, (label, value) in enumerate(rows, start=2):
+            ws.write_string(r, 0, label, styles.label)
+            put(ws, r, 1, value, styles.wrap)
+        ws.write_string(len(rows) + 3, 0, "请在下一轮填报中补齐待办事项、修改所列问题，并为自评「是」的分项附上佐证材料。", styles.note)
+        setup_print(ws, landscape=False)
+        table(wb.add_worksheet(layout.SHEET_FEEDBACK_LOST), styles, layout.FEEDBACK_LOST_COLUMNS, fb.lost,
+              wrap_cols=(1, 6, 7))
+        table(wb.add_worksheet(layout.SHEET_FEEDBACK_TODO), styles, layout.FEEDBACK_TODO_COLUMNS, fb.todo,
+              wrap_cols=(1, 2))
+        table(wb.add_worksheet(layout.SHEET_ISSUES), styles, layout.ISSUE_COLUMNS, issue_rows(fb.issues),
+              wrap_cols=(3, 7))
+        wb.close()
+
+
+def feedback_path(output: Path, unit: str) -> Path:
+    return Path(output) / layout.FEEDBACK_DIR / layout.FEEDBACK_FILE.format(unit=safe_name(unit))
+
+
+def write_feedback(summary: Summary, output: Path | None = None) -> list[Path]:
+    """One feedback workbook per unit with work to do, in ``output``/单位反馈 (default: the project's output)."""
+    output = Path(output) if output is not None else summary.project.output
+    paths = []
+    for unit in summary.project.units:
+        if not summary.project.roles_of(unit.name):
+            continue
+        path = feedback_path(output, unit.name)
+        _write_one(path, summary, unit_feedback(summary, unit.name))
+        paths.append(path)
+    return paths

@@ -1,0 +1,120 @@
+"""`zonekit score DIR`: load the project, collect the returns, apply verified scores, score, and write the
+summary (and, on request, one feedback workbook per unit). Writes only into the project's output folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+
+from zonekit import layout
+from zonekit.exact import fmt_number
+from zonekit.issues import Issue, Report
+from zonekit.project import Project
+from zonekit.scoring import ScoreResult, score
+from zonekit.summary import CollectInfo, Contribution, Evidence, Summary, UnitProgress, write_summary
+from zonekit.verify import apply_verifications
+
+KIND_NAMES = {"data": "数据", "list": "名单", "claim": "是否达到", "judged": "自评分", "national": "全国数据"}
+RETURNED_STATES = (layout.STATE_REPORTED, layout.STATE_RETURNED)
+
+
+@dataclass
+class ScoreRun:
+    project: Project
+    result: ScoreResult
+    overrides: dict[str, Fraction]
+    summary: Summary
+    report: Report  # this run's own issues: the 评分核定 entries refused or questioned
+    summary_path: Path
+    feedback_paths: list[Path] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.report.valid
+
+    def to_dict(self) -> dict:
+        out = self.summary.to_dict()
+        out.update({"summary": str(self.summary_path), "feedback": [str(p) for p in self.feedback_paths],
+                    "verified": {n: fmt_number(v) for n, v in self.overrides.items()},
+                    "issues": [i.to_dict() for i in self.report.issues]})
+        return out
+
+    def render(self) -> str:
+        a = self.result.assessment
+        lines = [f"{self.project.region}：总分{fmt_number(a.total)}分（合格线{fmt_number(a.total_min)}分），{a.verdict}"]
+        for lv in a.levels:
+            mark = "达标" if lv.passed else f"未达标，还需{fmt_number(lv.needed)}分"
+            lines.append(f"  {lv.name} {fmt_number(lv.score)}/{fmt_number(lv.points)}分，{mark}")
+        lines += [f"原因：{r}" for r in a.reasons]
+        if not a.qualified:
+            lines.append(self.summary.recovery_text())
+        info = self.summary.info
+        lines.append(f"回收：{info.returned}/{info.expected}个单位；已核定{len(self.overrides)}项指标。")
+        if self.report.issues:
+            lines.append(self.report.render())
+        lines.append(f"评分汇总表：{self.summary_path}")
+        if self.feedback_paths:
+            lines.append(f"单位反馈：{len(self.feedback_paths)}份，在 {self.feedback_paths[0].parent}")
+        return "\n".join(lines)
+
+
+def collect_info_from(collected, project: Project) -> CollectInfo:
+    """The summary's view of a ``zonekit.collect.CollectResult``."""
+    units = [UnitProgress(u.unit, u.state, u.state in RETURNED_STATES and bool(u.last_file), list(u.files),
+                          u.received_at.replace("T", " ")[:16], len(u.errors), len(u.warnings), len(u.missing),
+                          u.role) for u in collected.units]
+    given = []
+    for c in collected.contributions:
+        value = c.text if c.kind == "list" or c.value is None else c.value
+        given.append(Contribution(c.indicator, KIND_NAMES.get(c.kind, c.kind), c.key, c.label, value, c.unit, c.year,
+                                  c.measure, c.file, f"{c.sheet}!{c.cell}" if c.sheet and c.cell else c.sheet,
+                                  c.status, c.note))
+    names = {i.number: i.name for i in project.scheme.indicators}
+    for number, entries in collected.progress.items():
+        for e in entries:
+            if e.progress or e.problems:
+                note = "；".join(x for x in (f"佐证：{e.evidence}" if e.evidence else "",
+                                             f"问题：{e.problems}" if e.problems else "") if x)
+                given.append(Contribution(number, layout.IND_PROGRESS.header, number, names.get(number, ""),
+                                          e.progress, e.unit, file=e.file, cell=f"{e.sheet} 第{e.row}行",
+                                          status=e.role, note=note))
+    evidence = [Evidence(e.indicator, e.unit, Path(e.path).name, project.output / e.path,
+                         f"来自 {e.source} {e.sheet}!{e.cell}") for e in collected.evidence]
+    return CollectInfo(collected.answers, units, given, evidence, set(collected.conflicts))
+
+
+def open_issues(collected) -> list[Issue]:
+    """Issues someone still has to act on: every warning, and the blocking ones not already superseded."""
+    remaining = collected.remaining
+    return [i for i in collected.issues.issues if not i.blocking or i in remaining]
+
+
+def run_score(directory, unit_reports: bool = False, today: date | None = None) -> ScoreRun:
+    """Score the project in ``directory`` from its returns and write 3-输出/评分汇总表.xlsx (atomically).
+
+    Collects the returned folder again (the answers are not stored between runs), so the summary always
+    matches the files present; raises ProjectError when the project workbook is unusable.
+    """
+    from zonekit.collect import collect
+    from zonekit.workbench import load_project, read_project
+
+    project, project_report = read_project(directory)
+    if project is None or project_report.errors:
+        project = load_project(directory)  # raises ProjectError with the standard listing
+    collected = collect(project, today=today)
+    scheme = project.scheme
+    computed = score(scheme, collected.answers, project.years, project.region_class)
+    overrides, report = apply_verifications(scheme, computed, project.verifications)
+    report.extend(i for i in project_report.issues if i.sheet == layout.SHEET_VERIFY)
+    result = score(scheme, collected.answers, project.years, project.region_class, overrides)
+    path = project.output / layout.SUMMARY
+    summary = write_summary(path, project, result, overrides, collect_info_from(collected, project),
+                            report.issues + open_issues(collected))
+    run = ScoreRun(project, result, overrides, summary, report, path)
+    if unit_reports:
+        from zonekit.feedback import write_feedback
+
+        run.feedback_paths = write_feedback(summary)
+    return run
