@@ -366,3 +366,110 @@ def demo_command(directory):
 
 
 # ------------------------------------------------------------------ mail / remind (issue 6)
+
+
+def _mail_options(command):
+    """The options `mail` and `remind` share."""
+    for option in reversed((
+        click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False)),
+        click.option("--drafts", is_flag=True, help="写出邮件草稿（.eml），不发送。"),
+        click.option("--send", "send_", is_flag=True, help="通过 SMTP 发送。"),
+        click.option("--only", multiple=True, metavar="UNIT", help="只处理这个单位（可重复）。"),
+        click.option("--dry-run", is_flag=True, help="只列出将要写出或发送的邮件，不写文件、不发送。"),
+        click.option("--resend", is_flag=True, help="连发送记录中已发送成功的也再发一次（仅 --send）。"),
+        click.option("--pause", type=click.FloatRange(min=0), metavar="S",
+                     help="两封邮件之间暂停的秒数（仅 --send；默认取 基本信息 的「发送间隔秒数」）。"),
+    )):
+        command = option(command)
+    return command
+
+
+def _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders):
+    from zonekit import mail
+    from zonekit.issues import Report
+
+    if drafts == send_:
+        raise click.UsageError("请在 --drafts（写草稿）和 --send（发送）中选一个。")
+    if drafts and (resend or pause is not None):
+        raise click.UsageError("--resend 和 --pause 只用于 --send。")
+    if drafts:
+        result = mail.draft_mail(directory, reminders=reminders, only=only, dry_run=dry_run)
+        for path in result.written:
+            click.echo(f"{'将写出' if dry_run else '已写出'} {path.name}")
+        for path in result.removed:
+            click.echo(f"{'将删除' if dry_run else '已删除'}过时的草稿 {path.name}")
+        if result.plan.issues:
+            click.echo(Report(result.plan.issues).render())
+        click.echo(f"{'演练：' if dry_run else ''}{len(result.written)} 封邮件草稿，位于 {result.folder}；"
+                   f"{len(result.plan.blocking)} 个单位未生成邮件。")
+        exit_with(int(not result.ok))
+
+    def show(outcome):
+        detail = f"（{outcome.detail}）" if outcome.detail else ""
+        click.echo(f"{outcome.unit}［{outcome.purpose}］{outcome.result}{detail} → {', '.join(outcome.to)}")
+
+    def ask_password():
+        return mail.env_password() or click.prompt("SMTP 密码或授权码（不会保存）", hide_input=True)
+
+    result = mail.send_mail(directory, reminders=reminders, only=only, dry_run=dry_run, resend=resend,
+                            pause=pause, password=ask_password, progress=show)
+    if result.plan.issues:
+        click.echo(Report(result.plan.issues).render())
+    if dry_run:
+        click.echo(f"演练：将发送 {result.count(mail.WOULD_SEND)} 封，跳过 {result.count(mail.SKIPPED)} 封"
+                   f"（已发送过）；{len(result.plan.blocking)} 个单位未生成邮件。")
+    else:
+        click.echo(f"已发送 {result.count(mail.SENT)} 封，跳过 {result.count(mail.SKIPPED)} 封（已发送过），"
+                   f"失败 {result.count(mail.FAILED)} 封；{len(result.plan.blocking)} 个单位未生成邮件。"
+                   f"发送记录：{result.log}")
+    if result.stopped:
+        click.echo(f"错误：{result.stopped}", err=True)
+    exit_with(int(not result.ok))
+
+
+@main.command("mail")
+@_mail_options
+def mail_command(directory, drafts, send_, only, dry_run, resend, pause):
+    """给各单位发填报表（用途「下发」的邮件模板）：写邮件草稿，或通过 SMTP 发送。
+
+    每个单位一封：收件人为 单位名单 中的邮箱，附件为该单位的填报表，主题和正文取自 工作台.xlsx 的 邮件模板。
+
+    占位符：{单位} {地区} {截止日期} {联系人} {联系电话} {联系邮箱} {指标数} {附件}（联系人等为创建办的）。
+
+    --drafts 把草稿写在 1-下发/邮件草稿/，双击即可在 Outlook、Foxmail 中打开、核对、发送。
+
+    --send 的 SMTP 服务器、端口、加密方式（SSL / STARTTLS / 无）、用户名和发件邮箱取自 基本信息。
+
+    密码（授权码）取自环境变量 ZONEKIT_SMTP_PASSWORD，没有则提示输入，不会写进任何文件。
+
+    每次发送都记入项目目录下的 发送记录.csv；重新运行不会重发已发送成功的邮件（除非 --resend）。
+
+    没有邮箱的单位会列出来。有单位未发出时退出码为 1。
+
+    \b
+    示例：
+      zonekit mail 项目目录 --drafts
+      zonekit mail 项目目录 --send --dry-run
+      zonekit mail 项目目录 --send --pause 5
+      zonekit mail 项目目录 --send --only 县商务局 --resend
+    """
+    _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders=False)
+
+
+@main.command("remind")
+@_mail_options
+def remind_command(directory, drafts, send_, only, dry_run, resend, pause):
+    """催报：只给填报表未报、逾期或被退回的单位发邮件，再次附上该单位的填报表。
+
+    未报、逾期的单位用「催报」模板；被退回的单位用「退回」模板，其中 {问题清单} 列出退回原因及所在的工作表和单元格（如 指标填报!H12）。
+
+    回收状态取自 zonekit collect 的结果。其余与 zonekit mail 相同；同一封催报发送成功后不会重发，隔几天再催请加 --resend。
+
+    \b
+    示例：
+      zonekit collect 项目目录
+      zonekit remind 项目目录 --drafts
+      zonekit remind 项目目录 --send
+      zonekit remind 项目目录 --send --resend     # 隔几天再催一次
+    """
+    _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders=True)
