@@ -381,6 +381,25 @@ def test_score_cli__verified_score_above_points__refused_naming_sheet_and_row__e
     assert layout.FLAG_REFUSED in score_row(scores, "36")["标记"]
 
 
+def test_score_cli__verified_score_typed_as_text_and_unknown_number__rows_refused_scoring_goes_on(tmp_path):
+    from click.testing import CliRunner
+
+    from zonekit.cli import main
+
+    root = new_project(tmp_path / "项目")
+    text_row = set_verification(root, "35", "两分", "领导小组运行有效")
+    wb = openpyxl.load_workbook(root / layout.PROJECT_WORKBOOK)
+    ws = wb[layout.SHEET_VERIFY]
+    extra = ws.max_row + 1
+    ws.cell(extra, 1).value, ws.cell(extra, 4).value, ws.cell(extra, 5).value = "42", 1, "多写了一行"
+    wb.save(root / layout.PROJECT_WORKBOOK)
+    result = CliRunner().invoke(main, ["score", str(root)])
+    assert result.exit_code == 1
+    assert f"评分核定 第{text_row}行：指标35的核定得分「两分」不是数字" in result.output
+    assert f"评分核定 第{extra}行的编号「42」不是指标体系中的三级指标" in result.output
+    assert (root / layout.OUTPUT_DIR / layout.SUMMARY).exists()
+
+
 def test_score_cli__unit_reports__one_feedback_workbook_per_unit(tmp_path):
     from click.testing import CliRunner
 

@@ -68,6 +68,7 @@ class Verification:
     by: str = ""
     when: str = ""
     row: int = 0  # row in 评分核定, for messages
+    typed: str = ""  # what the clerk typed in 核定得分 when it is not a number (verify refuses the row)
 
 
 @dataclass

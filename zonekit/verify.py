@@ -29,6 +29,9 @@ V_REPEATED = define("V006", WARNING,
                     "评分核定 第{row}行再次核定了指标{number}（此前在第{first}行），按第{row}行的{score}分计。"
                     "请删除多余的行，每个指标只保留一行。")
 
+V_NOT_NUMBER = define("V007", ERROR,
+                      "评分核定 第{row}行：指标{number}的核定得分「{value}」不是数字，该行未采用。请填写0至{points}之间的分数。")
+
 _SCORE_COL = layout.VERIFY_COLUMNS.index(next(c for c in layout.VERIFY_COLUMNS if c.header == "核定得分"))
 _REASON_COL = layout.VERIFY_COLUMNS.index(next(c for c in layout.VERIFY_COLUMNS if c.header == "核定理由"))
 _NUMBER_COL = 0
@@ -53,7 +56,7 @@ def apply_verifications(scheme: Scheme, results, verifications: list[Verificatio
     numbers = [i.number for i in scheme.indicators]
     for v in verifications:
         number = layout.normalize_text(v.number)
-        if v.score is None and not layout.normalize_text(v.reason):
+        if v.score is None and not v.typed and not layout.normalize_text(v.reason):
             continue
         if number not in numbers:
             report.add(issue(V_UNKNOWN, value=v.number, number=v.number, last=numbers[-1] if numbers else "",
@@ -61,6 +64,9 @@ def apply_verifications(scheme: Scheme, results, verifications: list[Verificatio
             continue
         points = scheme.indicator(number).points
         shown = dict(number=number, points=fmt_number(points))
+        if v.score is None and v.typed:
+            report.add(issue(V_NOT_NUMBER, value=v.typed, **shown, **_where(v, _SCORE_COL)))
+            continue
         if v.score is None:
             report.add(issue(V_NO_SCORE, value=v.reason, **shown, **_where(v, _SCORE_COL)))
             continue

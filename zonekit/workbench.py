@@ -665,17 +665,19 @@ def _read_targets(table: Table | None, scheme: Scheme, report: Report) -> list[T
 
 
 def _read_verifications(table: Table | None, scheme: Scheme, report: Report) -> list[Verification]:
-    out, numbers = [], {i.number for i in scheme.indicators}
+    """Every filled row as typed; zonekit.verify judges them (unknown number, not a number, range, reason),
+    so one bad row is refused there instead of stopping the whole project from loading."""
+    out = []
     for row, cells in (table.rows if table else []):
         number = number_text(table.value(cells, "编号"))
-        score = _number_cell(table, table.value(cells, "核定得分"), row, report, "核定得分")
+        raw = table.value(cells, "核定得分")
+        score = _number_cell(table, raw, row, Report(), "核定得分")
+        typed = cell_text(raw) if score is None else ""
         reason = table.text(cells, "核定理由")
-        if not number or (score is None and not reason):
+        if not number or (score is None and not typed and not reason):
             continue
-        if number not in numbers:
-            report.add(table.issue(P_NOT_IN_SCHEME, row, "编号", number, scheme=scheme.name))
-            continue
-        out.append(Verification(number, score, reason, table.text(cells, "核定人"), table.text(cells, "核定日期"), row))
+        out.append(Verification(number, score, reason, table.text(cells, "核定人"), table.text(cells, "核定日期"),
+                                row, typed))
     return out
 
 
