@@ -38,6 +38,9 @@ S_DATA_ITEM = define("S013", ERROR, "数据项「{key}」定义有误：{reason}
 S_KEY_DUP = define("S014", ERROR, "分项编号「{key}」重复出现，请保证分项编号唯一。")
 S_SECOND_SUM = define("S015", ERROR, "二级指标「{level}」分值{points}分，但其下各指标合计{total}分，请核对后使两者一致。")
 
+# libyaml's C loader reads the 2022 scheme about 10× faster than the pure-Python one (start-up time)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SOURCES = ("region", "national")
 KINDS = ("number", "list")
 
@@ -350,7 +353,7 @@ def check_scheme(name_or_path: str | Path) -> tuple[Scheme | None, Report]:
     """Read and check a scheme file; returns the scheme (None when unreadable) and every issue found."""
     path = scheme_path(name_or_path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         report = Report()
         report.add(issue(S_READ, file=str(path), reason=_reason(exc)))
