@@ -12,14 +12,17 @@ import argparse
 import os
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from zonekit.generate import generate
-from zonekit.project import Assignment, Project, Unit
-from zonekit.scheme import load_scheme
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's zonekit, not an installed copy
+
+from zonekit.generate import generate  # noqa: E402
+from zonekit.project import Assignment, Project, Unit  # noqa: E402
+from zonekit.scheme import load_scheme  # noqa: E402
 
 TARGETS = {40: 0.5, 1000: 5.0}
 
