@@ -18,8 +18,9 @@ import openpyxl
 from zonekit import layout
 from zonekit.errors import ProjectError
 from zonekit.files import write_atomic
+from zonekit.scheme import DATA_ROOT
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "新绛县"
+SAMPLES = DATA_ROOT / "samples" / "新绛县"
 REGION, PROVINCE = "示范县", "山西省"
 OFFICE = ("示范县创建网络市场监管与服务示范区工作领导小组办公室", "刘洋", "0359-7520000")
 

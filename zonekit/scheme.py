@@ -5,6 +5,7 @@ Schemes are data: nothing here knows a particular indicator; a wrong file become
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +17,17 @@ from zonekit.exact import NotANumber, fmt_number, fmt_percent, to_fraction
 from zonekit.issues import ERROR, WARNING, Report, define, issue
 from zonekit.rules import Claim, Conditions, Judged, Need, Rule, RuleSpecError, build_rule
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+def _data_root() -> Path:
+    """templates/ and samples/ sit beside the package in a checkout (editable install) and under
+    <prefix>/share/zonekit in a regular install (setup.cfg data_files)."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "templates" / "schemes").is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "zonekit"
+
+
+DATA_ROOT = _data_root()
+TEMPLATES = DATA_ROOT / "templates"
 SCHEMES_DIR = TEMPLATES / "schemes"
 
 S_READ = define("S001", ERROR, "无法读取指标体系文件：{reason}。请检查文件是否存在、是否为 UTF-8 编码的 YAML。")
