@@ -98,3 +98,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "office" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def s2022():
+    """The 2022 scheme as shipped."""
+    return load_scheme("2022")
+
+
+@pytest.fixture(scope="session")
+def s2024():
+    """The 2024 draft scheme as shipped."""
+    return load_scheme("2024")

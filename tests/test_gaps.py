@@ -5,7 +5,6 @@ import random
 import time
 from fractions import Fraction as F
 
-import pytest
 
 from zonekit.answers import ListEntry
 from zonekit.gaps import gap_list, smallest_recovery, unmet_targets
@@ -15,11 +14,6 @@ from zonekit.scoring import qualify, score
 from zonekit.verify import effective_scores
 from tests.scheme_answers import best_2022, pct
 from tests.test_summary import answers_96
-
-
-@pytest.fixture(scope="module")
-def s2022():
-    return load_scheme("2022")
 
 
 def gaps_of(project, answers, overrides=None):

@@ -7,18 +7,7 @@ import pytest
 from zonekit.answers import Answers, ListEntry
 from zonekit.exact import from_float
 from zonekit.rules import Env
-from zonekit.scheme import load_scheme
 from zonekit.scoring import score_indicator
-
-
-@pytest.fixture(scope="module")
-def s2022():
-    return load_scheme("2022")
-
-
-@pytest.fixture(scope="module")
-def s2024():
-    return load_scheme("2024")
 
 
 def run(scheme, number, years=(2023, 2024), region_class="中部", **answers):

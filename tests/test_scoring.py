@@ -12,16 +12,6 @@ from zonekit.scoring import qualify, score
 from tests.scheme_answers import YEARS_2022, YEARS_2024, best_2022, best_2024, pct
 
 
-@pytest.fixture(scope="module")
-def s2022():
-    return load_scheme("2022")
-
-
-@pytest.fixture(scope="module")
-def s2024():
-    return load_scheme("2024")
-
-
 def levels(result):
     return {lv.name: lv.score for lv in result.assessment.levels}
 

@@ -20,11 +20,6 @@ from tests.scheme_answers import best_2022, pct
 WHEN = datetime(2024, 7, 1, 9, 30)
 
 
-@pytest.fixture(scope="module")
-def s2022():
-    return load_scheme("2022")
-
-
 # ---------------------------------------------------------------- the three cases
 
 

@@ -6,15 +6,9 @@ import pytest
 
 from zonekit import layout
 from zonekit.project import Verification
-from zonekit.scheme import load_scheme
 from zonekit.scoring import score
 from zonekit.verify import apply_verifications, effective_scores
 from tests.scheme_answers import YEARS_2022, best_2022
-
-
-@pytest.fixture(scope="module")
-def s2022():
-    return load_scheme("2022")
 
 
 @pytest.fixture(scope="module")

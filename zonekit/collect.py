@@ -713,7 +713,7 @@ def collect(project: Project, extra_paths: Iterable = (), *, today: date | None 
     for rec in records:
         if rec.status == layout.STATUS_SUPERSEDED:
             winner = best[rec.unit]
-            why = (f"内容与之完全相同" if rec.sha256 == winner.sha256 else
+            why = ("内容与之完全相同" if rec.sha256 == winner.sha256 else
                    f"保存时间 {_local(winner.order_time)}，本文件 {_local(rec.order_time) or '未知'}")
             found = issue(R_SUPERSEDED, file=rec.file, unit=rec.unit, newer=winner.file, why=why)
             rec.issues.append(found)
