@@ -4,6 +4,8 @@ from datetime import datetime
 from fractions import Fraction as F
 from pathlib import Path
 
+import json
+
 import openpyxl
 import pytest
 
@@ -393,6 +395,24 @@ def test_score_cli__verified_score_typed_as_text_and_unknown_number__rows_refuse
     assert f"评分核定 第{text_row}行：指标35的核定得分「两分」不是数字" in result.output
     assert f"评分核定 第{extra}行的编号「42」不是指标体系中的三级指标" in result.output
     assert (root / layout.OUTPUT_DIR / layout.SUMMARY).exists()
+
+
+def test_score_cli__verification_columns_reordered__issue_names_the_real_cell(tmp_path):
+    from click.testing import CliRunner
+
+    from zonekit.cli import main
+
+    root = new_project(tmp_path / "项目")
+    row = set_verification(root, "36", 5, "机构健全")
+    wb = openpyxl.load_workbook(root / layout.PROJECT_WORKBOOK)
+    ws = wb[layout.SHEET_VERIFY]
+    ws.insert_cols(1)  # the clerk adds a column of their own in front
+    ws.cell(1, 1).value = "备注"
+    wb.save(root / layout.PROJECT_WORKBOOK)
+    result = CliRunner().invoke(main, ["score", str(root), "--json"])
+    assert result.exit_code == 1
+    refused = [i for i in json.loads(result.output)["issues"] if i["code"] == "V002"]
+    assert [(i["sheet"], i["cell"]) for i in refused] == [(layout.SHEET_VERIFY, f"E{row}")]
 
 
 def test_score_cli__unit_reports__one_feedback_workbook_per_unit(tmp_path):

@@ -69,6 +69,7 @@ class Verification:
     when: str = ""
     row: int = 0  # row in 评分核定, for messages
     typed: str = ""  # what the clerk typed in 核定得分 when it is not a number (verify refuses the row)
+    cells: dict[str, str] = field(default_factory=dict)  # header -> A1 address as found (columns may be reordered)
 
 
 @dataclass

@@ -32,17 +32,16 @@ V_REPEATED = define("V006", WARNING,
 V_NOT_NUMBER = define("V007", ERROR,
                       "评分核定 第{row}行：指标{number}的核定得分「{value}」不是数字，该行未采用。请填写0至{points}之间的分数。")
 
-_SCORE_COL = layout.VERIFY_COLUMNS.index(next(c for c in layout.VERIFY_COLUMNS if c.header == "核定得分"))
-_REASON_COL = layout.VERIFY_COLUMNS.index(next(c for c in layout.VERIFY_COLUMNS if c.header == "核定理由"))
-_NUMBER_COL = 0
+def _cell(v: Verification, header: str) -> str:
+    """The address the workbench found; the default column order for entries built in memory."""
+    if header in v.cells:
+        return v.cells[header]
+    col = next(i for i, c in enumerate(layout.VERIFY_COLUMNS) if c.header == header)
+    return f"{chr(ord('A') + col)}{v.row}" if v.row else ""
 
 
-def _cell(col: int, row: int) -> str:
-    return f"{chr(ord('A') + col)}{row}" if row else ""
-
-
-def _where(v: Verification, col: int) -> dict:
-    return {"file": layout.PROJECT_WORKBOOK, "sheet": layout.SHEET_VERIFY, "cell": _cell(col, v.row), "row": v.row}
+def _where(v: Verification, header: str) -> dict:
+    return {"file": layout.PROJECT_WORKBOOK, "sheet": layout.SHEET_VERIFY, "cell": _cell(v, header), "row": v.row}
 
 
 def apply_verifications(scheme: Scheme, results, verifications: list[Verification]
@@ -60,29 +59,29 @@ def apply_verifications(scheme: Scheme, results, verifications: list[Verificatio
             continue
         if number not in numbers:
             report.add(issue(V_UNKNOWN, value=v.number, number=v.number, last=numbers[-1] if numbers else "",
-                             **_where(v, _NUMBER_COL)))
+                             **_where(v, "编号")))
             continue
         points = scheme.indicator(number).points
         shown = dict(number=number, points=fmt_number(points))
         if v.score is None and v.typed:
-            report.add(issue(V_NOT_NUMBER, value=v.typed, **shown, **_where(v, _SCORE_COL)))
+            report.add(issue(V_NOT_NUMBER, value=v.typed, **shown, **_where(v, "核定得分")))
             continue
         if v.score is None:
-            report.add(issue(V_NO_SCORE, value=v.reason, **shown, **_where(v, _SCORE_COL)))
+            report.add(issue(V_NO_SCORE, value=v.reason, **shown, **_where(v, "核定得分")))
             continue
         score_text = fmt_number(v.score)
         if v.score > points:
-            report.add(issue(V_ABOVE, value=score_text, score=score_text, **shown, **_where(v, _SCORE_COL)))
+            report.add(issue(V_ABOVE, value=score_text, score=score_text, **shown, **_where(v, "核定得分")))
             continue
         if v.score < 0:
-            report.add(issue(V_BELOW, value=score_text, score=score_text, **shown, **_where(v, _SCORE_COL)))
+            report.add(issue(V_BELOW, value=score_text, score=score_text, **shown, **_where(v, "核定得分")))
             continue
         if not layout.normalize_text(v.reason):
-            report.add(issue(V_NO_REASON, value="", score=score_text, **shown, **_where(v, _REASON_COL)))
+            report.add(issue(V_NO_REASON, value="", score=score_text, **shown, **_where(v, "核定理由")))
             continue
         if number in overrides:
             report.add(issue(V_REPEATED, value=score_text, score=score_text, first=first_row[number], **shown,
-                             **_where(v, _SCORE_COL)))
+                             **_where(v, "核定得分")))
         overrides[number] = v.score
         first_row.setdefault(number, v.row)
     return overrides, report

@@ -677,7 +677,7 @@ def _read_verifications(table: Table | None, scheme: Scheme, report: Report) -> 
         if not number or (score is None and not typed and not reason):
             continue
         out.append(Verification(number, score, reason, table.text(cells, "核定人"), table.text(cells, "核定日期"),
-                                row, typed))
+                                row, typed, {h: table.ref(row, h) for h in ("编号", "核定得分", "核定理由")}))
     return out
 
 
