@@ -80,6 +80,15 @@ def test_scheme_check__unreadable_file__message_not_traceback(tmp_path):
     assert report.codes() == ["S001"] and "YAML 格式错误" in report.issues[0].message
 
 
+def test_scheme_check__folder_or_binary__says_what_it_is(tmp_path):
+    _, report = check_scheme(tmp_path)
+    assert report.codes() == ["S001"] and "这是一个文件夹，不是文件" in report.issues[0].message
+    binary = tmp_path / "表.yaml"
+    binary.write_bytes(b"\xff\xfe\x00PK\x03\x04")
+    _, report = check_scheme(binary)
+    assert report.codes() == ["S001"] and "不是 UTF-8 编码的文本文件" in report.issues[0].message
+
+
 def test_adjusted_scheme__new_threshold_needs_no_code(tmp_path):
     # 第十一条：评估指标可以根据实际需要进行调整 — raise indicator 3's top band from 15% to 20%
     def raise_band(doc):

@@ -229,3 +229,14 @@ def test_write_assignments__clerk_text_elsewhere__kept_and_backed_up(project_dir
     ws = openpyxl.load_workbook(workbook(project_dir))[layout.SHEET_TASKS]
     assert [ws[f"{c}3"].value for c in "AFGHI"] == [2, "县统计局", "县商务局", "任务1", "2025年6月底"]
     assert openpyxl.load_workbook(workbook(project_dir))[layout.SHEET_TARGETS]["A2"].value == 3
+
+
+def test_init_cli__units_file_not_a_workbook__says_so_and_creates_nothing(tmp_path):
+    bad = tmp_path / "单位名单.xlsx"
+    bad.write_text("不是表格", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "项目"), "--scheme", "2022", "--region", "新绛县",
+                                       "--province", "山西省", "--units", str(bad)])
+    assert result.exit_code == 1
+    assert "[错误 P023]" in result.output and "单位名单文件无法作为 .xlsx 打开" in result.output
+    assert "zonekit init 创建的项目目录" not in result.output
+    assert not (tmp_path / "项目" / layout.PROJECT_WORKBOOK).exists()

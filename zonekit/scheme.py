@@ -378,6 +378,10 @@ def check_scheme(name_or_path: str | Path) -> tuple[Scheme | None, Report]:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, FileNotFoundError):
         return "文件不存在"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个文件夹，不是文件"
+    if isinstance(exc, UnicodeDecodeError):
+        return "不是 UTF-8 编码的文本文件"
     if isinstance(exc, yaml.YAMLError):
         mark = getattr(exc, "problem_mark", None)
         return f"YAML 格式错误（第{mark.line + 1}行）" if mark else "YAML 格式错误"

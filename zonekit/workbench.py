@@ -32,6 +32,8 @@ from zonekit.scheme import Scheme, available_schemes, load_scheme
 from zonekit.unitnames import JOIN, UnitIndex, build_index, key, resolve, split_list
 
 P_NO_WORKBOOK = define("P000", ERROR, "找不到或打不开工作台：{reason}。请确认目录是用 zonekit init 创建的项目目录。")
+P_UNITS_FILE = define("P023", ERROR, "单位名单文件无法作为 .xlsx 打开（{reason}）。"
+                                    "请在 Excel 或 WPS 中另存为 .xlsx，表头为 单位名称、别名、所属群组、联系人、电话、邮箱。")
 P_SHEET = define("P001", ERROR, "工作台缺少工作表「{sheet}」。请恢复该工作表，或把改过名的工作表改回「{sheet}」。")
 P_SHEET_OPTIONAL = define("P002", WARNING, "工作台缺少工作表「{sheet}」，按空表处理；需要时请恢复该工作表。")
 P_HEADER = define("P003", ERROR, "工作表「{sheet}」找不到列「{header}」{aliases}。请在表头行恢复该列（列的顺序可以调整）。")
@@ -550,7 +552,7 @@ def read_units_file(path) -> tuple[list[Unit], Report]:
     try:
         wb = openpyxl.load_workbook(path, data_only=True)
     except Exception as exc:  # a missing, damaged or non-xlsx file
-        report.add(issue(P_NO_WORKBOOK, file=str(path), reason=f"单位名单文件无法作为 .xlsx 打开（{type(exc).__name__}）"))
+        report.add(issue(P_UNITS_FILE, file=str(path), reason=type(exc).__name__))
         return [], report
     ws = _find_sheet(wb, layout.SHEET_UNITS) or wb.worksheets[0]
     table = read_table(ws, layout.UNIT_COLUMNS, path.name, report)
