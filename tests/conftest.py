@@ -41,7 +41,7 @@ ASSIGNMENTS_2022 = {
     "25": (["县市场监管局"], ["县商务局"]),
 }
 
-ASSIGNMENTS_2024 = {
+ASSIGNMENTS_2025 = {
     "3": (["县市场监管局"], ["县统计局"]),
     "19": (["县商务局"], ["县市场监管局"]),
     "9": (["县市场监管局"], []),
@@ -51,7 +51,7 @@ ASSIGNMENTS_2024 = {
 def make_project(tmp_path: Path, scheme: str = "2022", units=UNITS, assignments=None, **fields) -> Project:
     """A Project as the workbench would return it, rooted at ``tmp_path`` (nothing is written)."""
     if assignments is None:
-        assignments = ASSIGNMENTS_2022 if scheme == "2022" else ASSIGNMENTS_2024
+        assignments = ASSIGNMENTS_2022 if scheme == "2022" else ASSIGNMENTS_2025
     settings = dict(project_id="XJ-2024", region="新绛县", province="山西省", region_class="中部",
                     scheme=load_scheme(scheme), years=[2023, 2024], deadline=date(2024, 6, 30),
                     office="新绛县示范区创建办", contact="刘洋", phone="0359-7520000", email="cjb@example.cn")
@@ -107,6 +107,6 @@ def s2022():
 
 
 @pytest.fixture(scope="session")
-def s2024():
-    """The 2024 draft scheme as shipped."""
-    return load_scheme("2024")
+def s2025():
+    """The 2025 draft scheme (征求意见稿 of 2025-10-29) as shipped."""
+    return load_scheme("2025")

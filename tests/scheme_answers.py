@@ -6,7 +6,7 @@ from zonekit.answers import Answers, ListEntry
 from zonekit.rules import Claim, Conditions, Judged
 
 YEARS_2022 = [2023, 2024]
-YEARS_2024 = [2023, 2024, 2025]
+YEARS_2025 = [2023, 2024, 2025]
 
 
 def _claims_and_judged(scheme, answers):
@@ -54,9 +54,9 @@ def best_2022(scheme) -> Answers:
     return _claims_and_judged(scheme, Answers(values=values, lists=lists))
 
 
-def best_2024(scheme) -> Answers:
+def best_2025(scheme) -> Answers:
     values = {}
-    for y in YEARS_2024:
+    for y in YEARS_2025:
         values.update({
             ("ecommerce_volume_growth", y): pct("20"), ("national_ecommerce_volume_growth", y): pct("10"),
             ("online_goods_retail_growth", y): pct("20"), ("social_retail_growth", y): pct("5"),

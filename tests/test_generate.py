@@ -240,8 +240,8 @@ def test_unit_file_name__windows_forbidden_characters__replaced():
     assert unit_file_name(12, "县（区）商务局", width=3) == "012-县（区）商务局-填报表.xlsx"
 
 
-def test_generate__2024_single_conditions_claim__claim_on_indicator_row(tmp_path, make_project):
-    project = make_project(tmp_path, scheme="2024")
+def test_generate__2025_single_conditions_claim__claim_on_indicator_row(tmp_path, make_project):
+    project = make_project(tmp_path, scheme="2025")
     result = generate(project, generated_at=WHEN)
     path = book_of(result, "县商务局")
     row = next(r for r in rows_of(path, layout.SHEET_INDICATORS) if r["键"].value == "19")

@@ -141,19 +141,19 @@ def test_conditions__benchmark_from_national(s2022):
     assert r.items[1].score == 0  # 大于: equal is not above
 
 
-def test_conditions__with_claim__2024_13_3(s2024):
+def test_conditions__with_claim__2025_13_3(s2025):
     values = {("case_upheld_rate", None): pct("96"), ("case_win_rate", None): pct("97")}
-    assert run(s2024, 13, values=values, claims={"13.3": True}).items[2].score == 1
-    assert run(s2024, 13, values=values, claims={"13.3": False}).items[2].score == 0
-    assert run(s2024, 13, values=values).items[2].score == 0
+    assert run(s2025, 13, values=values, claims={"13.3": True}).items[2].score == 1
+    assert run(s2025, 13, values=values, claims={"13.3": False}).items[2].score == 0
+    assert run(s2025, 13, values=values).items[2].score == 0
 
 
-def test_conditions__2024_17_all_of_three__two_points(s2024):
+def test_conditions__2025_17_all_of_three__two_points(s2025):
     values = {("complaint_initial_ontime_rate", None): pct("99.5"), ("complaint_closed_ontime_rate", None): pct("99.2"),
               ("mediation_success_rate", None): pct("70"), ("national_mediation_success_rate", None): pct("65")}
-    assert run(s2024, 17, values=values).score == 2
+    assert run(s2025, 17, values=values).score == 2
     values[("complaint_closed_ontime_rate", None)] = pct("99")  # 超过99%: 99% itself fails
-    assert run(s2024, 17, values=values).score == 0
+    assert run(s2025, 17, values=values).score == 0
 
 
 # ---- counts, tiers, caps, regional thresholds
@@ -171,9 +171,9 @@ def test_count__regional_threshold_depends_on_class(s2022):
     assert run(s2022, 4, region_class="东部", lists={"new_large_traders": firms}).score == 0
 
 
-def test_count__northeast_in_2024(s2024):
+def test_count__northeast_in_2025(s2025):
     firms = [ListEntry(f"企业{i}", F(5000)) for i in range(3)]
-    assert run(s2024, 3, region_class="东北", lists={"new_large_entities": firms}).items[1].score == F("1.5")
+    assert run(s2025, 3, region_class="东北", lists={"new_large_entities": firms}).items[1].score == F("1.5")
 
 
 def test_count__unknown_region_class__zero_with_reason(s2022):
@@ -186,31 +186,31 @@ def test_count__each_with_cap__2022_34(s2022):
     assert run(s2022, 34, values={("institutional_outputs", None): F(5)}).score == 2
 
 
-def test_count__half_point_each_capped_at_3__2024_3(s2024):
+def test_count__half_point_each_capped_at_3__2025_3(s2025):
     firms = [ListEntry(f"企业{i}", F(20000)) for i in range(9)]
-    r = run(s2024, 3, region_class="东部", lists={"new_large_entities": firms})
+    r = run(s2025, 3, region_class="东部", lists={"new_large_entities": firms})
     assert r.items[1].score == 3
     assert "最高3分" in r.items[1].trace
 
 
-def test_indicator_cap__2024_3_parts_reach_6__capped_at_5(s2024):
+def test_indicator_cap__2025_3_parts_reach_6__capped_at_5(s2025):
     firms = [ListEntry(f"企业{i}", F(20000)) for i in range(6)]
-    r = run(s2024, 3, region_class="东部", lists={"new_large_entities": firms},
+    r = run(s2025, 3, region_class="东部", lists={"new_large_entities": firms},
             values={("online_entities", None): F(15), ("business_entities", None): F(100)})
     assert [i.score for i in r.items] == [3, 3]
     assert r.score == 5
     assert "超过指标分值，按5分计" in r.trace
 
 
-def test_weighted_count__law_3_rule_2_doc_1__cap_3__2024_24(s2024):
-    assert run(s2024, 24, values={("normative_documents_count", None): F(2)}).score == 2
-    r = run(s2024, 24, values={("rules_count", None): F(1), ("normative_documents_count", None): F(2)})
+def test_weighted_count__law_3_rule_2_doc_1__cap_3__2025_24(s2025):
+    assert run(s2025, 24, values={("normative_documents_count", None): F(2)}).score == 2
+    r = run(s2025, 24, values={("rules_count", None): F(1), ("normative_documents_count", None): F(2)})
     assert r.score == 3 and "最高3分" in r.trace
-    assert run(s2024, 24, values={("regulations_count", None): F(2)}).score == 3
+    assert run(s2025, 24, values={("regulations_count", None): F(2)}).score == 3
 
 
-def test_weighted_count__25_parts(s2024):
-    r = run(s2024, 25, values={("recognition_major_count", None): F(1), ("recognition_minor_count", None): F(1),
+def test_weighted_count__25_parts(s2025):
+    r = run(s2025, 25, values={("recognition_major_count", None): F(1), ("recognition_minor_count", None): F(1),
                                ("central_media_reports", None): F(0), ("provincial_media_reports", None): F(5)})
     assert [i.score for i in r.items] == [2, F("1.5")]
     assert r.score == F("3.5")

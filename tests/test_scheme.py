@@ -39,16 +39,37 @@ def test_scheme_2022__verbatim_texts_from_seeds():
     assert ind.nature == "定量"
 
 
-def test_scheme_2024__25_indicators_no_second_level_80_percent():
-    s = load_scheme("2024")
+def test_scheme_2025__25_indicators_no_second_level_80_percent():
+    s = load_scheme("2025")
     assert len(s.indicators) == 25 and s.total_points == 100
     assert [(lv.name, lv.points) for lv in s.levels] == [("促进发展", 20), ("规范监管", 30), ("优化服务", 30), ("探索创新", 20)]
     assert not s.has_second_level and s.level_rate_min == F(4, 5)
     assert "东北" in s.region_classes
 
 
-def test_scheme_check_2024__the_two_real_inconsistencies_as_warnings():
-    _, report = check_scheme("2024")
+def test_scheme_2025__named_for_the_draft_of_2025_10_29_with_its_own_level_labels():
+    s = load_scheme("2025")
+    assert s.name == "2025" and "2025年征求意见稿" in s.title and s.version == "2025征求意见稿"
+    assert s.indicator_label == "二级指标"  # the draft's header calls its 25 numbered indicators 二级指标
+    assert load_scheme("2022").indicator_label == "三级指标"
+
+
+def test_scheme_2024_alias__loads_the_2025_draft_and_accepts_its_old_workbooks():
+    s = load_scheme("2024")
+    assert s.name == "2025" and s.aliases == ["2024"]
+    assert s.accepts("2025", "2025征求意见稿") and s.accepts("2024", "2024征求意见稿")
+    assert not s.accepts("2022", "2022试行")
+
+
+def test_cli_scheme_list__names_the_2025_draft_and_its_former_name():
+    result = CliRunner().invoke(main, ["scheme", "list"])
+    assert result.exit_code == 0
+    line = next(l for l in result.output.splitlines() if l.startswith("2025"))
+    assert "旧名称：2024" in line and "2025年征求意见稿" in line and "25项指标" in line
+
+
+def test_scheme_check_2025__the_two_real_inconsistencies_as_warnings():
+    _, report = check_scheme("2025")
     assert report.valid
     assert [(i.code, i.cell) for i in report.issues] == [("S010", "指标3"), ("S011", "指标24")]
     assert "分值5分，但各部分合计最高可得6分" in report.issues[0].message
@@ -105,7 +126,7 @@ def test_cli_scheme_list__shows_both():
     result = CliRunner().invoke(main, ["scheme", "list"])
     assert result.exit_code == 0
     assert "2022\t全国网络市场监管与服务示范区创建评估指标体系（试行）\t41项指标\t100分" in result.output
-    assert "2024\t" in result.output and "25项指标" in result.output
+    assert "2025（旧名称：2024）\t" in result.output and "25项指标" in result.output
 
 
 def test_cli_scheme_show_2022__tree_with_points():
@@ -123,8 +144,8 @@ def test_cli_scheme_show__unknown_name__clean_error():
     assert "找不到指标体系「2030」" in result.output and "Traceback" not in result.output
 
 
-def test_cli_scheme_check_2024__two_warnings_exit_0():
-    result = CliRunner().invoke(main, ["scheme", "check", str(SCHEMES_DIR / "2024.yaml")])
+def test_cli_scheme_check_2025__two_warnings_exit_0():
+    result = CliRunner().invoke(main, ["scheme", "check", str(SCHEMES_DIR / "2025.yaml")])
     assert result.exit_code == 0
     assert result.output.count("[警告 ") == 2
     assert "错误0个，警告2个" in result.output

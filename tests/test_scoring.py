@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from zonekit.answers import Answers, ListEntry
 from zonekit.scheme import load_scheme
 from zonekit.scoring import qualify, score
-from tests.scheme_answers import YEARS_2022, YEARS_2024, best_2022, best_2024, pct
+from tests.scheme_answers import YEARS_2022, YEARS_2025, best_2022, best_2025, pct
 
 
 def levels(result):
@@ -94,29 +94,29 @@ def test_2022__overrides_replace_computed_scores_in_totals(s2022):
 
 # ---------------------------------------------------------------- 2024 (80% rule)
 
-def test_2024__all_best__99_because_24_cannot_reach_4__qualified(s2024):
-    r = score(s2024, best_2024(s2024), YEARS_2024, "中部")
+def test_2025__all_best__99_because_24_cannot_reach_4__qualified(s2025):
+    r = score(s2025, best_2025(s2025), YEARS_2025, "中部")
     assert r.indicator("24").score == 3
     assert r.indicator("3").score == 5 and r.indicator("25").score == 4
     assert r.total == 99
     assert r.qualified
 
 
-def test_2024__95_5_with_innovation_at_77_5_percent__not_qualified(s2024):
-    answers = best_2024(s2024)
+def test_2025__95_5_with_innovation_at_77_5_percent__not_qualified(s2025):
+    answers = best_2025(s2025)
     # 探索创新 19 → 15.5: 24 = 1 (one normative document); 25 = 1.5 (one major recognition) + 1 (two provincial reports)
     answers.values.update({("regulations_count", None): F(0), ("normative_documents_count", None): F(1),
                            ("recognition_major_count", None): F(1), ("recognition_minor_count", None): F(0),
                            ("central_media_reports", None): F(0), ("provincial_media_reports", None): F(2)})
-    r = score(s2024, answers, YEARS_2024, "中部")
+    r = score(s2025, answers, YEARS_2025, "中部")
     assert levels(r)["探索创新"] == F("15.5")
     assert r.total == F("95.5")
     assert not r.qualified
     assert r.assessment.reasons == ["一级指标「探索创新」得分15.5/20分，得分率77.5%，低于80%，还需至少0.5分"]
 
 
-def test_2024__exactly_85_with_two_levels_at_exactly_80__qualified(s2024):
-    answers = best_2024(s2024)
+def test_2025__exactly_85_with_two_levels_at_exactly_80__qualified(s2025):
+    answers = best_2025(s2025)
     # 促进发展 20 → 16: two of three years not above, 4.1 否
     for y in (2024, 2025):
         answers.values[("ecommerce_volume_growth", y)] = pct("10")
@@ -127,7 +127,7 @@ def test_2024__exactly_85_with_two_levels_at_exactly_80__qualified(s2024):
         answers.claims[key] = False
     # 优化服务 30 → 26
     answers.claims["14.1"] = answers.claims["14.2"] = False
-    r = score(s2024, answers, YEARS_2024, "东北")
+    r = score(s2025, answers, YEARS_2025, "东北")
     assert levels(r) == {"促进发展": 16, "规范监管": 24, "优化服务": 26, "探索创新": 19}
     assert r.total == 85 and r.qualified
 
@@ -151,7 +151,7 @@ def _random_answers(scheme, data):
     return answers
 
 
-@pytest.mark.parametrize("name", ["2022", "2024"])
+@pytest.mark.parametrize("name", ["2022", "2025"])
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_property__no_indicator_above_its_points__totals_add_up(name, data):

@@ -107,8 +107,8 @@ def test_init__northeast_province_2022__asks_for_class(tmp_path):
     assert load_project(tmp_path / "p").region_class == "中部"
 
 
-def test_init__northeast_province_2024__keeps_dongbei(tmp_path):
-    assert create_project(tmp_path, "2024", "道里区", "黑龙江").region_class == "东北"
+def test_init__northeast_province_2025__keeps_dongbei(tmp_path):
+    assert create_project(tmp_path, "2025", "道里区", "黑龙江").region_class == "东北"
 
 
 def test_init__help__has_example():
@@ -125,7 +125,7 @@ def test_region_class__short_and_full_names__same_class():
 
 def test_default_years__2022_scheme_in_2026__last_two_years():
     assert default_years(load_scheme("2022"), date(2026, 5, 1)) == [2024, 2025]
-    assert default_years(load_scheme("2024"), date(2026, 5, 1)) == [2023, 2024, 2025]
+    assert default_years(load_scheme("2025"), date(2026, 5, 1)) == [2023, 2024, 2025]
 
 
 def test_read_project__clerk_reorders_pads_and_adds_columns__same_assignments(project_dir):

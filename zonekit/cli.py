@@ -78,7 +78,7 @@ def scheme_list():
 @click.argument("name")
 @click.option("--detail", is_flag=True, help="同时显示打分标准、分项与计分规则。")
 def scheme_show(name, detail):
-    """显示指标体系的层级树和分值。NAME 为名称（2022、2024）或 YAML 文件路径。
+    """显示指标体系的层级树和分值。NAME 为名称（2022、2025）或 YAML 文件路径。
 
     \b
     示例：zonekit scheme show 2022 --detail
@@ -98,7 +98,7 @@ def scheme_check(file, as_json):
     有错误时退出码为 1；只有警告时为 0。
 
     \b
-    示例：zonekit scheme check templates/schemes/2024.yaml
+    示例：zonekit scheme check templates/schemes/2025.yaml
     """
     from zonekit.scheme import check_scheme
 
@@ -119,7 +119,7 @@ def scheme_check(file, as_json):
 
 @main.command("init")
 @click.argument("directory", type=click.Path(file_okay=False))
-@click.option("--scheme", "scheme_name", required=True, help="指标体系：2022、2024 或 YAML 文件路径。")
+@click.option("--scheme", "scheme_name", required=True, help="指标体系：2022、2025 或 YAML 文件路径。")
 @click.option("--region", required=True, help="创建地区，如 新绛县。")
 @click.option("--province", required=True, help="所在省份，如 山西省（用于推定地区类别）。")
 @click.option("--years", help="评估年度，逗号分隔，如 2023,2024；默认为截至去年的近N年。")

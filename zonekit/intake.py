@@ -574,7 +574,7 @@ class _Reader:
             rec.refuse(R_OTHER_PROJECT, found=found_project or "（空）", expected=project.project_id)
             ok = False
         scheme = identity.get(layout.ID_SCHEME, ""), identity.get(layout.ID_SCHEME_VERSION, "")
-        if scheme != (project.scheme.name, project.scheme.version):
+        if not project.scheme.accepts(*scheme):
             rec.refuse(R_OTHER_SCHEME, found=" ".join(x for x in scheme if x) or "（空）",
                        expected=f"{project.scheme.name} {project.scheme.version}")
             ok = False

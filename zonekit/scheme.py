@@ -158,6 +158,13 @@ class Scheme:
     data_items: dict[str, DataItem]
     indicators: list[Indicator]
     path: Path | None = None
+    aliases: list[str] = field(default_factory=list)  # former names, still accepted (e.g. "2024" for "2025")
+    former_versions: list[str] = field(default_factory=list)  # versions of workbooks generated under a former name
+    indicator_label: str = ""  # what the table calls its numbered indicators: 三级指标 (2022), 二级指标 (2025 draft)
+
+    def accepts(self, name: str, version: str) -> bool:
+        """Whether a workbook whose identity names this scheme (by name and version, current or former) is ours."""
+        return name in (self.name, *self.aliases) and version in (self.version, *self.former_versions)
 
     def indicator(self, number) -> Indicator:
         for ind in self.indicators:
@@ -191,11 +198,32 @@ class Scheme:
 
 
 def scheme_path(name_or_path: str | Path) -> Path:
-    """A scheme by name (templates/schemes/NAME.yaml) or by path."""
+    """A scheme by name (templates/schemes/NAME.yaml), by a former name listed in a shipped scheme's
+    ``aliases``, or by path."""
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
         return candidate
-    return SCHEMES_DIR / f"{name_or_path}.yaml"
+    named = SCHEMES_DIR / f"{name_or_path}.yaml"
+    if not named.exists():
+        for path in available_schemes():
+            if str(name_or_path) in _aliases_of(path):
+                return path
+    return named
+
+
+def _aliases_of(path: Path) -> list[str]:
+    """The ``aliases:`` line of a shipped scheme, read without parsing the whole file (cheap at start-up)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("aliases:"):
+                    found = yaml.load(line, Loader=_LOADER).get("aliases") or []
+                    return [str(a) for a in found]
+                if line.startswith("levels:"):
+                    break
+    except (OSError, yaml.YAMLError, AttributeError):
+        pass
+    return []
 
 
 def available_schemes() -> list[Path]:
@@ -308,7 +336,10 @@ def parse_scheme(doc: dict, file: str = "") -> tuple[Scheme | None, Report]:
 
     scheme = Scheme(str(doc["name"]), str(doc.get("title", doc["name"])), str(doc.get("version", "")),
                     str(doc.get("source", "")), int(doc.get("evaluation_years", 2)),
-                    list(doc.get("region_classes") or []), total_min, rate_min, levels, data_items, indicators)
+                    list(doc.get("region_classes") or []), total_min, rate_min, levels, data_items, indicators,
+                    aliases=[str(a) for a in doc.get("aliases") or []],
+                    former_versions=[str(v) for v in doc.get("former_versions") or []])
+    scheme.indicator_label = str(doc.get("indicator_label") or ("三级指标" if scheme.has_second_level else "二级指标"))
     _check_structure(scheme, report, file)
     return scheme, report
 
@@ -328,7 +359,7 @@ def _check_structure(scheme: Scheme, report: Report, file: str) -> None:
         total = sum((i.points for i in inds), Fraction(0))
         if total != level.points:
             report.add(issue(S_LEVEL_SUM, file=file, level=level.name, points=fmt_number(level.points),
-                             what="其下各三级指标", total=fmt_number(total)))
+                             what=f"其下各{scheme.indicator_label}", total=fmt_number(total)))
         if level.children:
             child_total = sum((c.points for c in level.children), Fraction(0))
             if child_total != level.points:
@@ -346,7 +377,7 @@ def _check_structure(scheme: Scheme, report: Report, file: str) -> None:
         if not ind.items:
             continue
         reachable = ind.reachable
-        # An item without a cap of its own (e.g. 2024 #25.1) is limited by the indicator alone, by design.
+        # An item without a cap of its own (e.g. 2025 draft #25.1) is limited by the indicator alone, by design.
         open_ended = any(i.rule.max_points() is None and i.points >= ind.points for i in ind.items)
         if open_ended:
             continue

@@ -13,7 +13,8 @@ def list_schemes() -> str:
         if scheme is None:
             lines.append(f"{path.stem}\t（无法读取：{report.issues[0].message}）")
             continue
-        lines.append(f"{scheme.name}\t{scheme.title}\t{len(scheme.indicators)}项指标\t{fmt_number(scheme.total_points)}分"
+        former = f"（旧名称：{'、'.join(scheme.aliases)}）" if scheme.aliases else ""
+        lines.append(f"{scheme.name}{former}\t{scheme.title}\t{len(scheme.indicators)}项指标\t{fmt_number(scheme.total_points)}分"
                      f"\t合格：总分≥{fmt_number(scheme.total_min)}且一级指标得分率≥{describe_rate(scheme.level_rate_min)}")
     return "\n".join(lines) if lines else "（templates/schemes 下没有指标体系文件）"
 
@@ -37,7 +38,7 @@ def _indicator_line(ind, indent: str, detail: bool) -> list[str]:
 def render_tree(scheme: Scheme, detail: bool = False) -> str:
     lines = [f"{scheme.title}（{scheme.name}，版本 {scheme.version}）",
              f"合格标准：总分≥{fmt_number(scheme.total_min)}分，且每个一级指标得分率≥{describe_rate(scheme.level_rate_min)}",
-             f"共{len(scheme.indicators)}项三级指标，合计{fmt_number(scheme.total_points)}分", ""]
+             f"共{len(scheme.indicators)}项{scheme.indicator_label}，合计{fmt_number(scheme.total_points)}分", ""]
     for level in scheme.levels:
         lines.append(f"{level.name}（{fmt_number(level.points)}分）")
         inds = scheme.indicators_of(level.name)
