@@ -22,3 +22,7 @@ class WorkbookError(ZonekitError):
 
 class MailError(ZonekitError):
     """Mail cannot be prepared or sent."""
+
+
+class OutputError(ZonekitError):
+    """An output cannot be written or replaced (open in Excel, read-only, a folder in its place …)."""
