@@ -11,7 +11,8 @@ from zonekit import layout
 from zonekit.evidence import safe_name
 from zonekit.exact import fmt_number
 from zonekit.files import atomic_path
-from zonekit.summary import Styles, Summary, UnitProgress, issue_rows, new_workbook, put, setup_print, table
+from zonekit.summary import Styles, Summary, UnitProgress, issue_rows, new_workbook, put, table
+from zonekit.pages import setup_print
 
 
 @dataclass

@@ -16,6 +16,7 @@ from zonekit import layout
 from zonekit.answers import Answers
 from zonekit.exact import fmt_number
 from zonekit.files import atomic_path
+from zonekit.pages import setup_print
 from zonekit.gaps import Gap, gap_list, smallest_recovery, unmet_targets
 from zonekit.issues import Issue
 from zonekit.layout import Column
@@ -26,7 +27,6 @@ from zonekit.verify import accepted, effective_scores
 
 WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                     "strings_to_urls": False}
-A4 = 9
 
 
 # ---------------------------------------------------------------- what intake hands over (plain data)
@@ -217,17 +217,6 @@ def put(ws, row: int, col: int, value, fmt=None) -> None:
         ws.write_number(row, col, float(value), fmt)
     else:
         ws.write_string(row, col, str(value), fmt)
-
-
-def setup_print(ws, header_row: int | None = None, landscape: bool = True) -> None:
-    ws.set_paper(A4)
-    if landscape:
-        ws.set_landscape()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.fit_to_pages(1, 0)
-    ws.set_footer("&C第 &P 页，共 &N 页")
-    if header_row is not None:
-        ws.repeat_rows(header_row)
 
 
 def text_lines(text: str, width: int) -> int:

@@ -23,6 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from zonekit import layout
 from zonekit.exact import fmt_number
 from zonekit.files import write_atomic
+from zonekit.pages import setup_print
 from zonekit.project import Project
 from zonekit.rules import Conditions
 from zonekit.scheme import DataItem, Item
@@ -389,8 +390,7 @@ def _start_table(wb, fm: _Formats, name: str, columns, title: str, hint: str):
         ws.write_string(header_row, i, col.header, fm.header)
     ws.set_row(header_row, 30)
     ws.freeze_panes(layout.HEADER_ROW, 0)
-    _print_setup(ws)
-    ws.repeat_rows(0, header_row)
+    setup_print(ws, (0, header_row))
     return ws, {c.header: i for i, c in enumerate(columns)}
 
 
@@ -405,12 +405,6 @@ def _finish_table(ws, fm: _Formats, valid: _Validations, columns, n_rows: int) -
     _protect(ws)
 
 
-def _print_setup(ws) -> None:
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def _protect(ws) -> None:
@@ -487,8 +481,7 @@ def _write_guide(wb, fm: _Formats, project: Project, unit_name: str, rows: list[
         ws.write_string(r, 0, label, fm.header)
         ws.write_string(r, 1, text, fm.text)
         ws.set_row(r, _row_height([(text, content_width)]))
-    _print_setup(ws)
-    ws.set_portrait()
+    setup_print(ws, landscape=False)
     ws.activate()
     _protect(ws)
 

@@ -23,6 +23,7 @@ from zonekit import layout
 from zonekit.errors import ProjectError, SchemeError
 from zonekit.exact import NotANumber, from_float, to_decimal, to_fraction
 from zonekit.files import atomic_path
+from zonekit.pages import setup_print
 from zonekit.issues import ERROR, WARNING, Issue, Report, define, issue
 from zonekit.layout import Column, match_header, normalize_header, normalize_text
 from zonekit.project import Assignment, MailSettings, Phase, Project, Target, Unit, Verification
@@ -307,11 +308,7 @@ def _sheet(wb, fmt, name: str, columns: tuple[Column, ...], rows, formats: dict 
             else:
                 ws.write(r, c, value, style)
     ws.freeze_panes(1, 0)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    setup_print(ws, 0)
     return ws
 
 
