@@ -240,3 +240,23 @@ def test_init_cli__units_file_not_a_workbook__says_so_and_creates_nothing(tmp_pa
     assert "[错误 P023]" in result.output and "单位名单文件无法作为 .xlsx 打开" in result.output
     assert "zonekit init 创建的项目目录" not in result.output
     assert not (tmp_path / "项目" / layout.PROJECT_WORKBOOK).exists()
+
+
+def test_create_project__office_scheme_file__copied_into_the_project_and_found_after_moving(tmp_path):
+    own = tmp_path / "本省指标体系.yaml"
+    own.write_text((Path(load_scheme("2022").path)).read_text(encoding="utf-8").replace('name: "2022"', 'name: 本省'),
+                   encoding="utf-8")
+    create_project(tmp_path / "p", str(own), "新绛县", "山西省", [2024, 2025], units=UNITS)
+    info = {r[0]: r[1] for r in openpyxl.load_workbook(workbook(tmp_path / "p"))[layout.SHEET_INFO].iter_rows(
+        min_row=2, values_only=True)}
+    assert info[layout.INFO_SCHEME] == "本省指标体系.yaml"
+    own.unlink()  # the project no longer needs the file it was set up from
+    (tmp_path / "p").rename(tmp_path / "q")
+    project = load_project(tmp_path / "q")
+    assert project.scheme.name == "本省" and project.scheme.path == tmp_path / "q" / "本省指标体系.yaml"
+    # a different file of the same name already in the new project's folder is never overwritten
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "本省指标体系.yaml").write_text("# 项目目录里原有的文件\n", encoding="utf-8")
+    with pytest.raises(ProjectError, match="项目目录中已有 本省指标体系.yaml"):
+        create_project(tmp_path / "r", str(tmp_path / "q" / "本省指标体系.yaml"), "新绛县", "山西省", [2024, 2025])
+    assert (tmp_path / "r" / "本省指标体系.yaml").read_text(encoding="utf-8") == "# 项目目录里原有的文件\n"

@@ -165,6 +165,8 @@ def init(directory, scheme_name, region, province, years, region_class, deadline
                f"  指标体系：{project.scheme.name}（{len(project.scheme.indicators)}项指标）；地区类别：{project.region_class}"
                f"（{cls_note}）；评估年度：{'、'.join(map(str, project.years))}\n"
                f"  单位名单：{len(project.units)}个单位")
+    if project.scheme.path is not None and project.scheme.path.parent == project.root:
+        click.echo(f"  指标体系文件已复制到 {project.scheme.path}，本项目按这一份评分；以后修改指标体系请改这一份。")
     if len(project.years) != project.scheme.evaluation_years:
         click.echo(f"警告：{project.scheme.name}指标体系按近{project.scheme.evaluation_years}年评估，"
                    f"这里写了{len(project.years)}年，请核对。")

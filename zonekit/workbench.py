@@ -29,7 +29,7 @@ from zonekit.layout import Column, match_header, normalize_header, normalize_tex
 from zonekit.project import Assignment, MailSettings, Phase, Project, Target, Unit, Verification
 from zonekit.regions import region_class as province_class
 from zonekit.rules import RuleSpecError, parse_op
-from zonekit.scheme import Scheme, available_schemes, load_scheme
+from zonekit.scheme import SCHEMES_DIR, Scheme, available_schemes, load_scheme
 from zonekit.unitnames import JOIN, UnitIndex, build_index, key, resolve, split_list
 
 P_NO_WORKBOOK = define("P000", ERROR, "找不到或打不开工作台：{reason}。请确认目录是用 zonekit init 创建的项目目录。")
@@ -206,8 +206,9 @@ def create_project(dir, scheme_name: str, region: str, province: str, years: lis
     scheme = load_scheme(scheme_name)
     cls = choose_class(scheme, province, region_class)
     years = sorted(years) if years else default_years(scheme)
+    scheme_ref = _keep_scheme_file(root, scheme)
     info = {layout.INFO_PROJECT_ID: uuid.uuid4().hex, layout.INFO_REGION: region, layout.INFO_PROVINCE: province,
-            layout.INFO_CLASS: cls, layout.INFO_SCHEME: scheme.name, layout.INFO_YEARS: ",".join(map(str, years)),
+            layout.INFO_CLASS: cls, layout.INFO_SCHEME: scheme_ref, layout.INFO_YEARS: ",".join(map(str, years)),
             layout.INFO_DEADLINE: deadline, layout.INFO_ROUND: "第1轮", layout.INFO_SMTP_SECURITY: "SSL",
             layout.INFO_MAIL_PAUSE: 1}
     with atomic_path(target) as tmp:
@@ -215,6 +216,23 @@ def create_project(dir, scheme_name: str, region: str, province: str, years: lis
     for folder in (layout.OUTGOING_DIR, layout.RETURNED_DIR, layout.OUTPUT_DIR):
         (root / folder).mkdir(exist_ok=True)
     return load_project(root)
+
+
+def _keep_scheme_file(root: Path, scheme: Scheme) -> str:
+    """What 基本信息 names the scheme by: a shipped scheme by its name; a scheme file of the office's own
+    (e.g. written by `zonekit scheme import`) is copied into the project folder and named by its file name, so
+    the project keeps scoring against the table it was set up with wherever the folder goes."""
+    source = scheme.path
+    if source is None or source.resolve().parent == SCHEMES_DIR.resolve():
+        return scheme.name
+    target = root / source.name
+    if target.exists() and target.read_bytes() != source.read_bytes():
+        raise ProjectError(f"项目目录中已有 {target.name}，与 --scheme 给出的 {source} 内容不同。请换一个项目目录，"
+                           "或先把项目目录中的这个文件改名。")
+    root.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        shutil.copyfile(source, target)
+    return target.name
 
 
 def _number(value: Fraction):
@@ -243,7 +261,9 @@ def _write_workbook(path: Path, scheme: Scheme, info: dict, years: list[int], un
     row_of = {label: r for r, label in enumerate(layout.INFO_ROWS, 1)}
     content = _col(layout.INFO_COLUMNS, "内容")
     _choices(ws, row_of[layout.INFO_CLASS], content, scheme.region_classes, "地区类别")
-    _choices(ws, row_of[layout.INFO_SCHEME], content, [p.stem for p in available_schemes()], "指标体系")
+    shipped = [p.stem for p in available_schemes()]
+    own = [info[layout.INFO_SCHEME]] if info[layout.INFO_SCHEME] not in shipped else []
+    _choices(ws, row_of[layout.INFO_SCHEME], content, shipped + own, "指标体系")
     _choices(ws, row_of[layout.INFO_SMTP_SECURITY], content, SECURITY_CHOICES, "加密方式")
 
     start, end = _col(layout.PHASE_COLUMNS, "开始日期"), _col(layout.PHASE_COLUMNS, "结束日期")
@@ -403,7 +423,7 @@ def read_project(dir) -> tuple[Project | None, Report]:
             tables[name] = read_table(ws, columns, file, report)
     if report.errors:
         return None, report
-    info = _read_info(tables[layout.SHEET_INFO], report)
+    info = _read_info(tables[layout.SHEET_INFO], report, root)
     if info is None:
         return None, report
     scheme, fields = info
@@ -427,7 +447,7 @@ def load_project(dir) -> Project:
     return project
 
 
-def _read_info(table: Table, report: Report) -> tuple[Scheme, dict] | None:
+def _read_info(table: Table, report: Report, root: Path) -> tuple[Scheme, dict] | None:
     """基本信息 rows by their label; returns the scheme and the Project fields it fills."""
     found = {}
     for row, cells in table.rows:
@@ -456,7 +476,9 @@ def _read_info(table: Table, report: Report) -> tuple[Scheme, dict] | None:
     scheme = None
     if name is not None:
         try:
-            scheme = load_scheme(normalize_header(cell_text(name)))
+            named = cell_text(name)
+            own = Path(named).suffix.lower() in (".yaml", ".yml")  # the office's own scheme, kept in the project
+            scheme = load_scheme(root / named if own else normalize_header(named))
         except SchemeError as exc:
             report.add(table.issue(P_SCHEME, row, "内容", name, reason=str(exc)))
     value, row = get(layout.INFO_YEARS, True)
