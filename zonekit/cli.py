@@ -114,6 +114,36 @@ def scheme_check(file, as_json):
     exit_with(int(not report.valid))
 
 
+@scheme.command("import")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="写出的指标体系文件（.yaml）；旁边同时写出“<文件名>-导入报告.txt”。")
+@click.option("--name", help="指标体系的简称（写入文件的 name），默认取输出文件名。")
+@click.option("--force", is_flag=True, help="输出文件已存在时覆盖它。")
+def scheme_import(table, output, name, force):
+    """把新印发的评估指标体系表（Word .docx 或 Excel .xlsx）读成指标体系文件草稿。
+
+    按表头找列（一级指标、二级指标、编号、三级指标/指标、指标说明及打分标准、变量性质、评估方式，顺序和写法不限），
+    读出各级指标、分值、合格标准，并按已有指标体系的写法识别计分规则；认不出的指标按评分项（自评或专家评估）处理，
+    并在导入报告中逐项写明读成了什么、有多大把握、哪些须人工确认。草稿随即通过 scheme check 的检查。
+
+    \b
+    示例：zonekit scheme import 评估指标体系.docx -o 新.yaml
+          zonekit scheme check 新.yaml
+          zonekit init 新项目 --scheme 新.yaml --region 新绛县 --province 山西省
+    """
+    from zonekit.schemeimport import describe, import_scheme_file, render_report, report_path
+
+    result = import_scheme_file(table, output, name, force)
+    if not result.readable:
+        click.echo(render_report(result), err=True)
+        click.echo(f"没有写出 {output}：请按上面的提示核对原表后再导入。", err=True)
+        exit_with(1)
+    click.echo(describe(result))
+    click.echo(f"已写出：{output}\n导入报告：{report_path(output)}")
+    exit_with(int(not result.check.valid))
+
+
 # ------------------------------------------------------------------ init / import-plan / generate (issue 3)
 
 
