@@ -262,12 +262,12 @@ def _docx_with(tmp_path, header, rows, name="表.docx"):
 
 def test_import__no_points_in_a_name__message_names_row_and_column(tmp_path):
     rows = et.rows_2025(et.shipped("2025"))
-    rows[4][2] = "促进数实融合发展。"  # 指标5 without its （4分）
+    rows[0][2] = "创建地电子商务交易额同比增速。"  # 指标1 without its （3分）, none in its criteria either
     result = import_file(_docx_with(tmp_path, et.HEADER_2025, rows))
     assert not result.readable
     (problem,) = result.report.errors
-    assert problem.code == "S021" and problem.sheet == "表格1" and problem.cell == "第6行第3列"
-    assert "编号5「促进数实融合发展」读不出分值" in problem.message
+    assert problem.code == "S021" and problem.sheet == "表格1" and problem.cell == "第2行第3列"
+    assert "编号1「创建地电子商务交易额同比增速」读不出分值" in problem.message
 
 
 def test_import__no_evaluation_table__says_which_columns_it_needs(tmp_path):
@@ -367,7 +367,7 @@ def test_cli_scheme_import__existing_output__kept_unless_force(tmp_path, tables)
     runner = CliRunner()
     refused = runner.invoke(main, ["scheme", "import", str(tables["2025.xlsx"]), "-o", str(out)])
     assert refused.exit_code == 1
-    assert "已存在，没有覆盖。要替换它请加 --force" in refused.output
+    assert "已存在，没有覆盖。要替换请加 --force" in refused.output
     assert out.read_text(encoding="utf-8") == "# 办公室自己改过的文件\n"
     forced = runner.invoke(main, ["scheme", "import", str(tables["2025.xlsx"]), "-o", str(out), "--force",
                                   "--name", "2026"])
@@ -378,11 +378,11 @@ def test_cli_scheme_import__existing_output__kept_unless_force(tmp_path, tables)
 
 def test_cli_scheme_import__unreadable_table__exit_1_nothing_written(tmp_path):
     rows = et.rows_2025(et.shipped("2025"))
-    rows[4][2] = "促进数实融合发展。"
+    rows[0][2] = "创建地电子商务交易额同比增速。"
     table = _docx_with(tmp_path, et.HEADER_2025, rows)
     result = CliRunner().invoke(main, ["scheme", "import", str(table), "-o", str(tmp_path / "新.yaml")])
     assert result.exit_code == 1
-    assert "[错误 S021] 表.docx 表格1!第6行第3列：编号5「促进数实融合发展」读不出分值" in result.output
+    assert "[错误 S021] 表.docx 表格1!第2行第3列：编号1「创建地电子商务交易额同比增速」读不出分值" in result.output
     assert not (tmp_path / "新.yaml").exists() and not (tmp_path / "新-导入报告.txt").exists()
 
 
@@ -414,3 +414,14 @@ def test_import__table_broken_in_two_without_a_second_header__read_as_one(tmp_pa
     assert result.readable and result.report.issues == []
     assert [i.number for i in result.scheme.indicators] == [str(n) for n in range(1, 26)]
     assert shapes(result.scheme) == shapes(load_scheme("2025"))
+
+
+def test_import__points_only_in_the_criteria__added_up_with_a_warning(tmp_path):
+    rows = et.rows_2025(et.shipped("2025"))
+    rows[3][2] = "推动新技术新模式新业态创新发展。"  # 指标4: （2分）（2分）（1分） in its criteria only
+    result = import_file(_docx_with(tmp_path, ("一级指标", "编号", "评估内容", "评分标准", "变量性质", "评估方式"), rows))
+    assert result.readable and result.scheme.indicator(4).points == 5
+    (warning,) = result.report.issues
+    assert (warning.code, warning.cell) == ("S032", "第5行第3列")
+    assert "按打分标准中各项分值合计5分读取" in warning.message
+    assert result.scheme.indicator_label == "评估内容"

@@ -59,7 +59,7 @@ def exit_with(code: int) -> None:
 
 @main.group()
 def scheme():
-    """指标体系：列出、查看、检查。"""
+    """指标体系：列出、查看、检查，导入新印发的评估指标体系表。"""
 
 
 @scheme.command("list")

@@ -99,6 +99,7 @@ class Reading:
     period: bool = False  # "创建期内"
     inclusive_note: bool = False  # "（比值区间均含本数，下同）"
     notes: list[str] = field(default_factory=list)
+    summary: str = ""  # what the indicator as a whole does with its parts ("符合3项中任一项即得3分")
 
     @property
     def sure(self) -> str:
@@ -208,8 +209,10 @@ def _read_any_of(text: str, match: re.Match, points: Fraction) -> Reading:
     elif each != points:
         first.sure = CONFIRM
         first.confirm.append(f"“符合一项即可得{fmt_number(each)}分”与指标分值{fmt_number(points)}分不同")
-    first.says = f"符合{len(parts)}项中任一项即得{fmt_number(each)}分，不累加；各项由牵头单位自评“是/否”并附佐证"
-    return Reading(parts, combine="any", single=False)
+    summary = f"符合{len(parts)}项中任一项即得{fmt_number(each)}分，不累加"
+    if all(p.rule["type"] == "claim" for p in parts):
+        summary += "；各项由牵头单位自评“是/否”并附佐证"
+    return Reading(parts, combine="any", single=False, summary=summary)
 
 
 def _list_pieces(body: str) -> list[str]:
@@ -240,11 +243,7 @@ def _read_checklist(text: str, markers: list[re.Match], points: Fraction) -> Rea
     total = sum((p.points for p in parts), Fraction(0))
     if total != points:
         notes.append(f"各分项分值合计{fmt_number(total)}分，与指标分值{fmt_number(points)}分不同")
-    reading = Reading(parts, single=False)
-    reading.notes = notes
-    if len(parts) == 1 and total == points:
-        reading.single = True
-    return reading
+    return Reading(parts, single=False, notes=notes)
 
 
 # ---------------------------------------------------------------- one item: comparisons and claims

@@ -315,8 +315,8 @@ INTAKE_ISSUE_COLUMNS = (*ISSUE_COLUMNS, Column("文件状态", width=8))  # 回�
 # Header words of an evaluation table by the role of the column; a header cell takes the first role whose word
 # it holds ("指标说明及打分标准" is criteria, not a name). Headers may come in any order and wording.
 EVAL_HEADER_WORDS = (("level1", ("一级",)), ("level2", ("二级",)), ("name3", ("三级",)),
-                     ("number", ("编号", "序号")), ("criteria", ("说明", "打分", "评分", "计分", "标准", "细则")),
-                     ("nature", ("性质",)), ("method", ("方式", "方法", "来源")), ("points", ("分值", "分数")),
-                     ("name", ("指标",)))
+                     ("number", ("编号", "序号")), ("points", ("分值", "分数", "满分", "标准分")),
+                     ("criteria", ("说明", "打分", "评分", "计分", "标准", "细则")),
+                     ("nature", ("性质",)), ("method", ("方式", "方法", "来源")), ("name", ("指标", "内容", "项目")))
 EVAL_NUMBER_SHORT = ("号", "编")  # 编号 broken over a two-row header
 IMPORT_REPORT_FILE = "{stem}-导入报告.txt"  # beside the scheme draft written by `zonekit scheme import`

@@ -18,7 +18,7 @@ from zonekit.catalogue import Catalogue, Naming, shipped_catalogue, slots
 from zonekit.criteria import CONFIRM, SURE, UNKNOWN, Reading, Ref, flat, read_criteria
 from zonekit.errors import SchemeError
 from zonekit.exact import NotANumber, fmt_number, to_fraction
-from zonekit.files import write_atomic
+from zonekit.files import OutputSet
 from zonekit.issues import ERROR, WARNING, Report, define, issue
 from zonekit.layout import normalize_header, normalize_text
 from zonekit.plan import PlanTable, read_plan_tables
@@ -47,6 +47,9 @@ S_CONTINUED = define("S029", WARNING, "这一行没有自己的编号，内容�
 S_NOT_A_ROW = define("S030", WARNING, "编号列为「{value}」，不是指标编号，这一行没有导入。请核对原表。")
 S_LEVEL_DIFFERS = define("S031", WARNING, "{which}「{name}」在不同行写了不同的分值（{first}分和{other}分），"
                                           "按{first}分读取。请核对原表。")
+
+S_POINTS_ADDED = define("S032", WARNING, "编号{number}「{name}」的名称中没有分值，按打分标准中各项分值合计{total}分读取。"
+                                         "请核对原表。")
 
 _POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]?")
 _QUALIFICATION_TOTAL = re.compile(r"总分(?:≧|≥|>=|不低于|达到)(\d+(?:\.\d+)?)分|总分(\d+(?:\.\d+)?)分(?:及)?以上")
@@ -325,6 +328,10 @@ class _Reader:
                 points = to_fraction(normalize_text(at(cols["points"])).rstrip("分"))
             except NotANumber:
                 points = None
+        if points is None and _POINTS.search(criteria):  # "…（1分）…（2分）": the items add up to the indicator
+            points = sum((to_fraction(p) for p in _POINTS.findall(criteria)), Fraction(0))
+            self.report.add(issue(S_POINTS_ADDED, file=self.file, sheet=table.name, cell=table.ref(r, name_col),
+                                  value=name, number=number, name=_clean_name(name), total=fmt_number(points)))
         if points is None:
             self.report.add(issue(S_NO_POINTS, file=self.file, sheet=table.name, cell=table.ref(r, name_col),
                                   value=name, number=number, name=_clean_name(name) or "（空）"))
@@ -470,12 +477,10 @@ def _indicator(row: Row, reading: Reading, two_levels: bool) -> dict:
 def _says(row: Row, reading: Reading) -> list[str]:
     if reading.single:
         return [reading.parts[0].says]
-    if reading.combine == "any":
-        return [reading.parts[0].says]
-    plain = all(p.rule["type"] == "claim" for p in reading.parts)
-    if plain:
-        return [f"{len(reading.parts)}个分项均为清单项：由牵头单位自评“是/否”并附佐证，是则得该项分值"]
-    return [f"{row.number}.{i} {p.says}" for i, p in enumerate(reading.parts, 1)]
+    head = [reading.summary] if reading.summary else []
+    if all(p.rule["type"] == "claim" for p in reading.parts):
+        return head or [f"{len(reading.parts)}个分项均为清单项：由牵头单位自评“是/否”并附佐证，是则得该项分值"]
+    return head + [f"{row.number}.{i} {p.says}" for i, p in enumerate(reading.parts, 1)]
 
 
 def import_tables(tables: list[PlanTable], file: str, name: str, paragraphs: list[str] | None = None,
@@ -719,15 +724,18 @@ def import_scheme_file(table_path, out_path, name: str | None = None, force: boo
     table_path, out_path = Path(table_path), Path(out_path)
     if out_path.suffix.lower() not in (".yaml", ".yml"):
         raise SchemeError(f"输出文件 {out_path} 应以 .yaml 结尾（指标体系文件是 YAML 格式）。")
-    if out_path.exists() and not force:
-        raise SchemeError(f"{out_path} 已存在，没有覆盖。要替换它请加 --force，或换一个输出文件名。")
     if out_path.resolve() == table_path.resolve():
         raise SchemeError("输出文件不能是要读取的表格本身。")
+    report_file = report_path(out_path)
+    there = [p for p in (out_path, report_file) if p.exists()]
+    if there and not force:
+        raise SchemeError(f"{'、'.join(map(str, there))} 已存在，没有覆盖。要替换请加 --force，或换一个输出文件名。")
     tables, paragraphs, title = read_table_file(table_path)
     result = import_tables(tables, table_path.name, name or out_path.stem, paragraphs, title)
     if result.readable:
-        write_atomic(out_path, result.text)
-        write_atomic(report_path(out_path), render_report(result, out_path.name))
+        with OutputSet(out_path.parent, [out_path.name, report_file.name]) as out:  # both or neither
+            out.write(out_path.name, result.text)
+            out.write(report_file.name, render_report(result, out_path.name))
     return result
 
 
