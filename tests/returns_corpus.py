@@ -318,25 +318,45 @@ def _content_types(data: bytes, extra: str) -> bytes:
 
 def with_picture(data: bytes, sheet: str, cell: str, image: bytes | None = None) -> bytes:
     """Paste a floating picture whose top-left corner sits on ``cell`` (as Excel/WPS do when pasting)."""
-    part = _sheet_part(data, sheet)
-    folder, base = part.rsplit("/", 1)
+    return with_pictures(data, sheet, [(cell, image or png())])
+
+
+def _anchor(n: int, cell: str | None) -> str:
+    """One picture of a drawing part: on ``cell`` (oneCellAnchor), or placed by page position (None)."""
+    pic = (f'<xdr:pic><xdr:nvPicPr><xdr:cNvPr id="{n + 2}" name="图片 {n + 1}"/><xdr:cNvPicPr/></xdr:nvPicPr>'
+           f'<xdr:blipFill><a:blip r:embed="rIdImg{n + 1}"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill>'
+           '<xdr:spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/>')
+    if cell is None:
+        return (f'<xdr:absoluteAnchor><xdr:pos x="{952500 * (n + 1)}" y="952500"/><xdr:ext cx="952500" cy="952500"/>'
+                f'{pic}</xdr:absoluteAnchor>')
     m = re.match(r"([A-Z]+)(\d+)", cell)
     col = sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(m.group(1)))) - 1
     row = int(m.group(2)) - 1
+    return (f'<xdr:oneCellAnchor><xdr:from><xdr:col>{col}</xdr:col><xdr:colOff>0</xdr:colOff>'
+            f'<xdr:row>{row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:ext cx="952500" cy="952500"/>'
+            f'{pic}</xdr:oneCellAnchor>')
+
+
+def with_pictures(data: bytes, sheet: str, pictures: list[tuple[str | None, bytes]]) -> bytes:
+    """Paste floating pictures [(cell or None for a page-positioned one, image bytes)] into one sheet: one
+    drawing part, one media part per picture (Excel stores an image pasted twice twice)."""
+    part = _sheet_part(data, sheet)
+    folder, base = part.rsplit("/", 1)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        taken = zf.namelist()
+    d = 1 + sum(1 for n in taken if n.startswith("xl/drawings/zkdrawing"))  # a second call: fresh part names
+    first = 1 + sum(1 for n in taken if n.startswith("xl/media/zkimage"))
     drawing = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
                'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-               f'<xdr:oneCellAnchor><xdr:from><xdr:col>{col}</xdr:col><xdr:colOff>0</xdr:colOff>'
-               f'<xdr:row>{row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:ext cx="952500" cy="952500"/>'
-               '<xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="图片 1"/><xdr:cNvPicPr/></xdr:nvPicPr>'
-               '<xdr:blipFill><a:blip r:embed="rId1"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill>'
-               '<xdr:spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic>'
-               '<xdr:clientData/></xdr:oneCellAnchor></xdr:wsDr>')
+               + "".join(_anchor(n, cell) for n, (cell, _) in enumerate(pictures)) + '</xdr:wsDr>')
+    images = [f"zkimage{first + n}.png" for n in range(len(pictures))]
     drawing_rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                    'relationships/image" Target="../media/zkimage1.png"/></Relationships>')
+                    + "".join(f'<Relationship Id="rIdImg{n + 1}" Type="http://schemas.openxmlformats.org/'
+                              f'officeDocument/2006/relationships/image" Target="../media/{image}"/>'
+                              for n, image in enumerate(images)) + '</Relationships>')
     rels_name = f"{folder}/_rels/{base}.rels"
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
@@ -344,24 +364,49 @@ def with_picture(data: bytes, sheet: str, cell: str, image: bytes | None = None)
         rels = zf.read(rels_name).decode() if rels_name in names else \
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships ' \
             'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>'
-    rels = rels.replace("</Relationships>", '<Relationship Id="rIdZk1" Type="http://schemas.openxmlformats.org/'
-                        'officeDocument/2006/relationships/drawing" Target="../drawings/zkdrawing1.xml"/>'
+    rels = rels.replace("</Relationships>", f'<Relationship Id="rIdZk{d}" Type="http://schemas.openxmlformats.org/'
+                        f'officeDocument/2006/relationships/drawing" Target="../drawings/zkdrawing{d}.xml"/>'
                         "</Relationships>")
     if 'xmlns:r=' not in sheet_xml[:500]:
         sheet_xml = sheet_xml.replace("<worksheet ", '<worksheet xmlns:r="http://schemas.openxmlformats.org/'
                                       'officeDocument/2006/relationships" ', 1)
     anchor = next((t for t in ("<legacyDrawing", "<tableParts", "<extLst") if t in sheet_xml), "</worksheet>")
-    sheet_xml = sheet_xml.replace(anchor, '<drawing r:id="rIdZk1"/>' + anchor, 1)
-    types = _content_types(data, '<Override PartName="/xl/drawings/zkdrawing1.xml" '
+    if "<drawing " in sheet_xml:  # one drawing per sheet: add the anchors to the one already there
+        raise ValueError("with_pictures: give every picture of a sheet in one call")
+    sheet_xml = sheet_xml.replace(anchor, f'<drawing r:id="rIdZk{d}"/>' + anchor, 1)
+    types = _content_types(data, f'<Override PartName="/xl/drawings/zkdrawing{d}.xml" '
                                  'ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/>')
     replace = {part: sheet_xml.encode(), "[Content_Types].xml": types}
-    add = {"xl/drawings/zkdrawing1.xml": drawing.encode(), "xl/drawings/_rels/zkdrawing1.xml.rels":
-           drawing_rels.encode(), "xl/media/zkimage1.png": image or png()}
+    add = {f"xl/drawings/zkdrawing{d}.xml": drawing.encode(), f"xl/drawings/_rels/zkdrawing{d}.xml.rels":
+           drawing_rels.encode()}
+    for name, (_, image) in zip(images, pictures):
+        add[f"xl/media/{name}"] = image
     if rels_name in names:
         replace[rels_name] = rels.encode()
     else:
         add[rels_name] = rels.encode()
     return rezip(data, replace=replace, add=add)
+
+
+def without_cell_images(data: bytes) -> bytes:
+    """The same return after LibreOffice or Excel re-saved it: WPS's cellimages part and its images are gone,
+    the DISPIMG formula stays, its cached value is now #NAME?."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = zf.namelist()
+        parts = {n: zf.read(n).decode() for n in names if n.startswith("xl/worksheets/sheet")}
+    replace = {}
+    for name, xml in parts.items():
+        changed = re.sub(r'(<c r="[A-Z]+\d+"[^>]*?) t="str"(>\s*<f>_xlfn\.DISPIMG\([^<]*</f>)<v>[^<]*</v>',
+                         r'\1 t="e"\2<v>#NAME?</v>', xml)
+        if changed != xml:
+            replace[name] = changed.encode()
+    replace["xl/_rels/workbook.xml.rels"] = re.sub(r'<Relationship [^>]*cellimages\.xml"/>', "", read_part(
+        data, "xl/_rels/workbook.xml.rels")).encode()
+    replace["[Content_Types].xml"] = re.sub(r'<Override PartName="/xl/cellimages\.xml"[^>]*/>', "", read_part(
+        data, "[Content_Types].xml")).encode()
+    drop = [n for n in names if n in ("xl/cellimages.xml", "xl/_rels/cellimages.xml.rels")
+            or n.startswith("xl/media/wpsimage")]
+    return rezip(data, replace=replace, drop=drop)
 
 
 def with_wps_cell_image(data: bytes, sheet: str, cell: str, image: bytes | None = None,

@@ -473,7 +473,7 @@ def test_collect__inputs_byte_identical_and_rerun_same_result(tmp_path):
     assert [e.path for e in second.evidence] == [e.path for e in first.evidence]
 
 
-def test_collect__newer_return_replaces_pictures__stale_evidence_removed(tmp_path):
+def test_collect__newer_return_moves_picture__stale_evidence_removed(tmp_path):
     project = new_project(tmp_path)
     old = project.returned / "旧.xlsx"
     old.write_bytes(with_picture(market(project, saved=when(10)), IND, "K5"))
@@ -481,9 +481,10 @@ def test_collect__newer_return_replaces_pictures__stale_evidence_removed(tmp_pat
     stale = project.output / first.evidence[0].path
     own = project.output / layout.EVIDENCE_DIR / "创建办自己放的.txt"
     own.write_text("keep")
-    (project.returned / "新.xlsx").write_bytes(market(project, saved=when(11)))
+    (project.returned / "新.xlsx").write_bytes(with_picture(market(project, saved=when(11)), IND, "K6"))
     second = collect(project, today=TODAY)
-    assert second.evidence == [] and not stale.exists() and own.exists()
+    assert [(e.source, e.cell) for e in second.evidence] == [("2-回收/新.xlsx", "K6")]
+    assert not stale.exists() and own.exists() and (project.output / second.evidence[0].path).exists()
 
 
 def test_collect__one_unreadable_file__others_still_collected(tmp_path, monkeypatch):

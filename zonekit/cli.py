@@ -379,6 +379,33 @@ def score_command(directory, unit_reports, as_json):
     exit_with(int(not run.valid))
 
 
+@main.group("evidence")
+def evidence_group():
+    """佐证材料：按指标整理各单位报来的图片，供申报时提交。"""
+
+
+@evidence_group.command("pack")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出佐证材料包的内容。")
+def evidence_pack_command(directory, as_json):
+    """佐证材料包：回收各单位填报表，把其中的全部图片按一级指标、指标编号整理到 3-输出/佐证材料包/，
+    并写出可打印（A4）的 佐证材料索引.xlsx（指标、单位、来源文件和单元格、收到日期、大小、文件名链接）。
+
+    同一图片用在几处就列几处；不在任何指标行上的图片放在「未对应指标」中。每次运行整体替换上一次的材料包，
+    不会删除创建办自己放进去的文件。
+
+    \b
+    示例：zonekit evidence pack 新绛创建
+    """
+    from zonekit.evidencepack import pack_evidence
+
+    pack = pack_evidence(directory)
+    if as_json:
+        emit_json(pack.to_dict())
+    else:
+        click.echo(pack.render())
+
+
 @main.command("demo")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def demo_command(directory):

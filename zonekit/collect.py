@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 
 from zonekit import layout, values
 from zonekit.answers import Answers, ListEntry
-from zonekit.evidence import EvidenceFile, extract as extract_pictures
+from zonekit.evidence import R_PICTURE_DROPPED, EvidenceFile, dropped_pictures, extract as extract_pictures, what
 from zonekit.files import write_atomic
 from zonekit.intake import (KIND_CLAIM, KIND_DATA, KIND_JUDGED, KIND_LIST, MAX_FILE_BYTES, MAX_UNPACKED_BYTES,
                             R_BOMB, R_LOCK, R_NOT_WORKBOOK, R_UNREADABLE, R_ZIP_PASSWORD, Answer, Plan, ProgressEntry,
@@ -457,7 +457,7 @@ def _newer(a: ReturnRecord, b: ReturnRecord) -> bool:
 
 
 def _strip(rec: ReturnRecord) -> None:
-    rec.answers, rec.progress, rec.pictures, rec.packed = [], [], [], None
+    rec.answers, rec.progress, rec.packed = [], [], None  # its pictures stay: evidence is kept across versions
     rec.status = layout.STATUS_SUPERSEDED
 
 
@@ -734,7 +734,7 @@ def collect(project: Project, extra_paths: Iterable = (), *, today: date | None 
                            [], conflicts)
     if write:
         previous = _previous_evidence(project)
-        result.evidence = _extract_evidence(project, adopted)
+        result.evidence = _extract_evidence(project, adopted, records, report)
         _remove_stale(project, previous, {e.path for e in result.evidence})
         from zonekit.intakelog import write_intake_log, write_merged
 
@@ -744,17 +744,37 @@ def collect(project: Project, extra_paths: Iterable = (), *, today: date | None 
     return result
 
 
-def _extract_evidence(project: Project, adopted: list[ReturnRecord]) -> list[EvidenceFile]:
+def _extract_evidence(project: Project, adopted: list[ReturnRecord], records: list[ReturnRecord],
+                      report: Report) -> list[EvidenceFile]:
+    """Copy the pictures of the adopted returns, and those an earlier version of the same unit carried and the
+    adopted one no longer does (kept, with an R307 warning to the unit and the office)."""
     files: list[EvidenceFile] = []
     taken: set[str] = set()
-    for rec in adopted:
-        if not rec.pictures:
-            continue
+
+    def copy(rec: ReturnRecord, pictures, kept: str = "") -> bool:
         try:
-            package = load_origin(rec.origin)
-            files += extract_pictures(project.output, rec.unit, rec.file, package, rec.pictures, taken)
+            files.extend(extract_pictures(project.output, rec.unit, rec.file, load_origin(rec.origin), pictures,
+                                          taken, rec.received_at, kept))
+            return True
         except (OSError, zipfile.BadZipFile, KeyError, IndexError, ValueError) as exc:
-            rec.issues.append(issue(R_UNREADABLE, file=rec.file, unit=rec.unit, reason=f"提取图片失败：{exc}"))
+            found = issue(R_UNREADABLE, file=rec.file, unit=rec.unit, reason=f"提取图片失败：{exc}")
+            rec.issues.append(found)
+            report.add(found)
+            return False
+
+    for rec in adopted:
+        if rec.pictures:
+            copy(rec, rec.pictures)
+    for current in adopted:
+        earlier = [r for r in records if r.unit == current.unit and r.status == layout.STATUS_SUPERSEDED]
+        for rec, lost in dropped_pictures(earlier, current):
+            if not copy(rec, lost, kept=current.file):
+                continue
+            for pic in lost:
+                found = issue(R_PICTURE_DROPPED, file=rec.file, unit=rec.unit, sheet=pic.sheet, cell=pic.cell,
+                              newer=current.file, what=what(pic))
+                rec.issues.append(found)
+                report.add(found)
     return files
 
 

@@ -19,7 +19,9 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from zonekit import layout, values
-from zonekit.evidence import Picture, a1, col_letters, find_pictures, has_pictures, parse_xml, sheet_parts
+from zonekit.evidence import (R_OFF_ROW, R_PICTURE_UNREADABLE, Picture, a1, col_letters,
+                              find_ods_pictures, find_pictures, find_xls_pictures, parse_xml, read_member,
+                              sheet_parts)
 from zonekit.exact import fmt_number
 from zonekit.issues import ERROR, WARNING, Issue, Report, define, issue
 from zonekit.project import Project
@@ -68,8 +70,6 @@ R_NO_EVIDENCE = define("R208", WARNING, "{sheet}!{cell}：{label} 自评为“{v
 R_NOT_ASKED = define("R209", WARNING, "{sheet}!{cell} 填写了「{value}」，但{why}，本格内容未采用。")
 R_LIST_HALF = define("R210", WARNING, "{sheet}!{cell}：名单第{n}项{what}，{effect}。请补全名称和金额。")
 R_NO_HEADER = define("R211", ERROR, "{sheet} 中找不到表头（含“键”列的一行），本表内容无法读取。请不要删除或修改表头。")
-R_LOST_PICTURE = define("R301", WARNING, "{sheet}!{cell} 的单元格图片在文件中找不到图片内容，未能提取。"
-                                         "请把该图片另存为文件随表发送。")
 
 # ---------------------------------------------------------------- limits (zip bombs, oversized files)
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -443,6 +443,7 @@ class _Reader:
         self._parts: dict[str, str] | None = None
         self._percent_xf: set[int] | None = None
         self._xls_book = None
+        self._part_cache: dict[str, bytes] = {}
 
     # ------------------------------------------------------------ container and identity
     def run(self) -> None:
@@ -501,6 +502,7 @@ class _Reader:
         self._read_indicators(unit_plan)
         if unit_plan.data_rows:
             self._read_data(unit_plan)
+        self._pictures_off_rows()
 
     def grid(self, sheet: str) -> list[list] | None:
         if sheet not in self.grids:
@@ -611,16 +613,33 @@ class _Reader:
 
     # ------------------------------------------------------------ pictures
     def _pictures(self) -> None:
-        if self.zf is None or not has_pictures(self.names):
-            return
+        """Every picture of the return (any format) and every one that cannot be extracted or placed."""
         try:
-            pictures, lost = find_pictures(self.zf, self.names, self.parts())
-        except Exception:  # a damaged drawing part must not stop reading the answers
+            if self.zf is None:
+                pictures, problems = find_xls_pictures(self.data) if self.record.format == "xls" else ([], [])
+            elif "xl/workbook.xml" not in self.names:
+                pictures, problems = find_ods_pictures(self.zf, self.names)
+            else:
+                pictures, problems = find_pictures(self.zf, self.names, self.parts(), self.part_bytes)
+        except Exception as exc:  # a damaged drawing part must not stop reading the answers
+            self.record.add(R_PICTURE_UNREADABLE, value="", reason=f"图形部分损坏：{_short(exc)}")
             return
         self.record.pictures = pictures
-        for where in lost:
-            sheet, cell = where.split("!")
-            self.record.add(R_LOST_PICTURE, sheet=sheet, cell=cell)
+        for found in problems:
+            self.record.add(found.code, sheet=found.sheet, cell=found.cell, value=found.value, **found.params)
+
+    def _pictures_off_rows(self) -> None:
+        """Pictures on a cell of no indicator or data row: filed under 未对应指标, and the unit is told."""
+        for pic in self.record.pictures:
+            if pic.row >= 0 and not pic.indicator:
+                self.record.add(R_OFF_ROW, sheet=pic.sheet, cell=pic.cell, value=pic.name,
+                                unsorted=layout.EVIDENCE_UNSORTED)
+
+    def part_bytes(self, part: str) -> bytes:
+        """A worksheet part, inflated once per file (the picture scan and the percent formats both read it)."""
+        if part not in self._part_cache:
+            self._part_cache[part] = read_member(self.zf, part)
+        return self._part_cache[part]
 
     def parts(self) -> dict[str, str]:
         if self._parts is None:
@@ -786,13 +805,13 @@ class _Reader:
         # which indicator each picture belongs to, by the key of the row it sits on
         kc = index[layout.IND_KEY.header]
         keys = {r: layout.normalize_text(values.cell_text(grid[r][kc]))
-                for r in {p.row for p in rec.pictures if p.sheet == sheet} if r < len(grid) and kc < len(grid[r])}
+                for r in {p.row for p in rec.pictures if p.sheet == sheet} if 0 <= r < len(grid) and kc < len(grid[r])}
         for pic in rec.pictures:
             if pic.sheet == sheet:
                 key = keys.get(pic.row, "")
                 spec = unit_plan.indicator_rows.get(key)
                 if spec is not None:
-                    pic.key, pic.indicator = key, spec.number
+                    pic.key, pic.indicator, pic.numbers = key, spec.number, (spec.number,)
 
     # ------------------------------------------------------------ 数据填报
     def _read_data(self, unit_plan: UnitPlan) -> None:
@@ -849,6 +868,7 @@ class _Reader:
             if pic.sheet == sheet and pic.row in keys:
                 spec = unit_plan.data_rows[keys[pic.row]]
                 pic.key, pic.indicator = keys[pic.row], spec.numbers[0] if spec.numbers else ""
+                pic.numbers = tuple(spec.numbers)
 
     # ------------------------------------------------------------ number formats of rate cells
     def _percent_format(self, sheet: str, r: int, c: int) -> bool | None:
@@ -871,7 +891,7 @@ class _Reader:
             return None
         styles = self._styles_of.get((sheet, c))
         if styles is None:
-            xml = self.zf.read(part).decode("utf-8", "replace")
+            xml = self.part_bytes(part).decode("utf-8", "replace")
             styles = self._styles_of[(sheet, c)] = _column_styles(xml, col_letters(c))
         return styles.get(r + 1, 0) in self._percent_xf
 

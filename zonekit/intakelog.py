@@ -12,6 +12,7 @@ from pathlib import Path
 import xlsxwriter
 
 from zonekit import layout
+from zonekit.evidence import picture_rows, write_link
 from zonekit.files import atomic_path
 from zonekit.intake import parse_time
 
@@ -87,6 +88,11 @@ def write_intake_log(target: Path, result) -> Path:
             problems.add([i.severity, i.code, i.unit, i.file, i.sheet, i.cell, i.value, i.message,
                           status_of.get(i.file, "")])
         problems.finish()
+        # 图片: every picture each file carried (issue 16; rows from zonekit.evidence.picture_rows)
+        pictures = _Sheet(wb, layout.SHEET_INTAKE_PICTURES, layout.INTAKE_PICTURE_COLUMNS, head, text, num)
+        for row in picture_rows(result):
+            pictures.add(row)
+        pictures.finish()
         wb.close()
     return target
 
@@ -114,7 +120,7 @@ def write_merged(target: Path, result) -> Path:
         for e in result.evidence:
             evidence.add([e.indicator, names.get(e.indicator, ""), e.unit, e.path, "", f"{e.kind}，来自 {e.source} "
                           f"{e.sheet}!{e.cell}"])
-            evidence.ws.write_url(evidence.row - 1, 4, f"external:{e.path}", string="打开")
+            write_link(evidence.ws, evidence.row - 1, 4, result.project.output / e.path, target.parent, text="打开")
         evidence.finish()
         wb.close()
     return target

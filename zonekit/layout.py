@@ -320,3 +320,21 @@ EVAL_HEADER_WORDS = (("level1", ("一级",)), ("level2", ("二级",)), ("name3",
                      ("nature", ("性质",)), ("method", ("方式", "方法", "来源")), ("name", ("指标", "内容", "项目")))
 EVAL_NUMBER_SHORT = ("号", "编")  # 编号 broken over a two-row header
 IMPORT_REPORT_FILE = "{stem}-导入报告.txt"  # beside the scheme draft written by `zonekit scheme import`
+
+# ---------------------------------------------------------------- evidence package for the application (issue 16)
+EVIDENCE_PACK_DIR = "佐证材料包"  # in OUTPUT_DIR: <一级指标>/<NN-指标名称>/<单位>-<工作表>-<单元格>.png
+EVIDENCE_PACK_INDEX = "佐证材料索引.xlsx"  # in EVIDENCE_PACK_DIR
+SHEET_PACK_INDEX = "佐证材料索引"
+SHEET_PACK_BY_INDICATOR = "按指标汇总"
+PACK_INDEX_COLUMNS = (Column("序号", width=5), Column("一级指标", width=9), Column("指标编号", width=6),
+                      Column("指标名称", width=24), Column("单位", width=16), Column("来源文件", width=26),
+                      Column("位置", width=11), Column("收到日期", width=10), Column("大小（KB）", width=8),
+                      Column("文件名", width=30), Column("说明", width=22))
+PACK_BY_INDICATOR_COLUMNS = (Column("一级指标", width=10), Column("指标编号", width=7), Column("指标名称", width=40),
+                             Column("图片数", width=7), Column("文件夹", width=40))
+PACK_KEPT = "早先版本的图片（较新的「{newer}」中已没有），已保留"
+PACK_SAME = "同一图片另见第{rows}项"
+SHEET_INTAKE_PICTURES = "图片"  # 回收登记: every picture each file carried
+INTAKE_PICTURE_COLUMNS = (Column("文件", width=40), Column("单位", width=20), Column("文件状态", width=8),
+                          Column("位置", width=12), Column("类型", width=9), Column("指标编号", width=7),
+                          Column("大小（字节）", width=11), Column("SHA-256", width=18), Column("处理", width=50))

@@ -3,7 +3,6 @@ unit progress, issues, answers and evidence. Writes only its own output file, at
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -14,6 +13,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from zonekit import layout
 from zonekit.answers import Answers
+from zonekit.evidence import write_link
 from zonekit.exact import fmt_number
 from zonekit.files import atomic_path
 from zonekit.pages import setup_print
@@ -529,11 +529,8 @@ def _write_evidence(wb, styles: Styles, s: Summary, base: Path) -> None:
     names = {i.number: i.name for i in s.result.scheme.indicators}
     rows = []
     for e in s.info.evidence:
-        target = Path(e.path)
-        rel = os.path.relpath(target if target.is_absolute() else base / target, base)
-
-        def link(ws_, r, c, rel=rel, name=e.name):
-            ws_.write_url(r, c, "external:" + rel, styles.link, string=name, tip="打开佐证材料")
+        def link(ws_, r, c, target=e.path, name=e.name):  # relative to the summary's folder, from anywhere
+            write_link(ws_, r, c, target, base, styles.link, name, "打开佐证材料")
 
         rows.append([e.number, names.get(e.number, ""), e.unit, e.name, link, e.note])
     table(ws, styles, layout.EVIDENCE_COLUMNS, rows, wrap_cols=(1, 5))
