@@ -4,6 +4,7 @@ Never compares binary floats: a float read back from a workbook is first brought
 digits Excel itself keeps, so 0.15 typed in Excel is exactly 15%.
 """
 
+import math
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -50,38 +51,122 @@ def to_decimal(value: Fraction, places: int = 10) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum).normalize()
 
 
-def _decimal_text(value: Fraction, places: int) -> str:
-    """Round half away from zero to ``places`` decimals, trailing zeros dropped."""
-    quantum = Decimal(1).scaleb(-places)
-    dec = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum, rounding="ROUND_HALF_UP")
+MAX_PLACES = 12  # decimals tried before a value is shown as a fraction
+EXACT_MINIMUM_PLACES = 4  # a minimum is shown exactly up to this many decimals, else rounded up
+
+
+def _quantize(value: Fraction, places: int, up: bool = False) -> Decimal:
+    """``value`` rounded to ``places`` decimals in exact integer arithmetic: half away from zero, or ``up``
+    (towards +∞)."""
+    scaled = value * 10 ** places
+    if up:
+        whole = math.ceil(scaled)
+    else:
+        whole = math.floor(abs(scaled) + Fraction(1, 2)) * (1 if scaled >= 0 else -1)
+    return Decimal(whole).scaleb(-places)
+
+
+def _plain(dec: Decimal, keep: int = 0) -> str:
+    """Fixed-point text with trailing zeros dropped beyond ``keep`` decimals; never a negative zero."""
+    if dec == 0:
+        dec = abs(dec)
     text = format(dec, "f")
     if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+        whole, frac = text.split(".")
+        frac = frac.rstrip("0").ljust(keep, "0")
+        text = f"{whole}.{frac}" if frac else whole
+    return text
 
 
-def fmt_number(value: Fraction | None, places: int = 2) -> str:
-    """1.5 → '1.5', 2 → '2', 1/3 → '0.33'; None → '—'."""
-    if value is None:
-        return "—"
-    return _decimal_text(value, places)
+def _sign(x: Fraction) -> int:
+    return (x > 0) - (x < 0)
 
 
-def fmt_percent(value: Fraction | None, places: int = 1) -> str:
-    """0.15 → '15.0%' (at least one decimal, as clerks write rates)."""
-    if value is None:
-        return "—"
-    quantum = Decimal(1).scaleb(-places)
-    dec = (Decimal(value.numerator * 100) / Decimal(value.denominator)).quantize(quantum, rounding="ROUND_HALF_UP")
-    return f"{dec}%"
+def _terminates(value: Fraction, places: int) -> bool:
+    return (value * 10 ** places).denominator == 1
 
 
-def fmt_percents(*values: Fraction | None) -> list[str]:
-    """Format several rates with the fewest decimals (≥ 1) that keep different values looking different."""
+def fraction_text(value: Fraction) -> str:
+    """'1/3', '-7/2', '5': the value itself, for when no decimal shows it faithfully."""
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def _faithful(values: list[Fraction], edges: tuple, scale: int, places: int, keep: int) -> list[str] | None:
+    """Texts at ``places`` decimals when every shown value sits on the same side of zero and of every edge as
+    the exact one, and the shown values keep the order of the exact ones (equal stays equal, different stays
+    different); else None."""
+    shown = [_quantize(v * scale, places) for v in values]
+    exact_shown = [Fraction(d) / scale for d in shown]
+    marks = [Fraction(0), *(Fraction(e) for e in edges)]
+    for i, (v, s) in enumerate(zip(values, exact_shown)):
+        if any(_sign(s - m) != _sign(v - m) for m in marks):
+            return None
+        if any(_sign(s - t) != _sign(v - w) for w, t in zip(values[i + 1:], exact_shown[i + 1:])):
+            return None
+    return [_plain(d, keep) for d in shown]
+
+
+def _format_all(values, places: int, edges, scale: int, keep: int, suffix: str) -> list[str]:
+    """The texts at the fewest decimals from ``places`` on that are faithful (see _faithful); trailing zeros
+    dropped beyond ``keep`` decimals."""
     known = [v for v in values if v is not None]
-    for places in range(1, 7):
-        texts = [fmt_percent(v, places) for v in values]
-        shown = {fmt_percent(v, places) for v in known}
-        if len(shown) == len(set(known)):
-            return texts
-    return [fmt_percent(v, 6) for v in values]
+    texts = None
+    for p in range(places, MAX_PLACES + 1):
+        texts = _faithful(known, tuple(edges), scale, p, min(keep, p))
+        if texts is not None:
+            break
+    else:  # nothing short enough: each value as its exact fraction
+        texts = [fraction_text(v * scale) for v in known]
+    out = iter(texts)
+    return ["—" if v is None else next(out) + suffix for v in values]
+
+
+def fmt_number(value: Fraction | None, places: int = 2, edges=()) -> str:
+    """1.5 → '1.5', 2 → '2', 1/3 → '0.33'; None → '—'.
+
+    Up to ``places`` decimals, more when fewer would put the shown value on the other side of (or onto) an
+    edge the exact value is not on — zero is always such an edge: 19999.9999 with edge 20000 → '19999.9999',
+    0.001 → '0.001', never '0' or '-0'. Past MAX_PLACES the fraction itself: '1/3'.
+    """
+    return _format_all([value], places, edges, 1, 0, "")[0]
+
+
+def fmt_numbers(*values: Fraction | None, places: int = 2, edges=()) -> list[str]:
+    """Several numbers shown together: as fmt_number, and also in the same order as the exact values."""
+    return _format_all(list(values), places, edges, 1, 0, "")
+
+
+def fmt_percent(value: Fraction | None, places: int = 1, edges=()) -> str:
+    """0.15 → '15.0%' (at least ``places`` decimals, as clerks write rates); 0.1499 with edge 15% → '14.99%'."""
+    return _format_all([value], places, edges, 100, places, "%")[0]
+
+
+def fmt_percents(*values: Fraction | None, places: int = 1, edges=()) -> list[str]:
+    """Several rates shown together, all with the fewest decimals (≥ ``places``) that keep each on its side of
+    zero, of every edge and of the others: 0.0001% and -0.0001% stay '0.0001%' and '-0.0001%', never '0.0% > -0.0%'."""
+    return _format_all(list(values), places, edges, 100, MAX_PLACES, "%")
+
+
+def fmt_exact(value: Fraction | None, suffix: str = "") -> str:
+    """A constant of the scheme or a typed figure exactly: 7.25 → '7.25', 10000 → '10000', 1/3 → '1/3'."""
+    if value is None:
+        return "—"
+    for p in range(MAX_PLACES + 1):
+        if _terminates(value, p):
+            return _plain(_quantize(value, p)) + suffix
+    return fraction_text(value) + suffix
+
+
+def fmt_exact_percent(value: Fraction | None) -> str:
+    """A rate of the scheme exactly, as the table writes it: 3/4 → '75%', 0.0725 → '7.25%'."""
+    return "—" if value is None else fmt_exact(value * 100, "%")
+
+
+def fmt_at_least(value: Fraction | None, places: int = 2) -> str:
+    """A minimum someone must still reach: exact up to EXACT_MINIMUM_PLACES decimals (0.914 → '0.914'),
+    otherwise rounded UP to ``places`` (1/3 → '0.34'), so the shown minimum is never below the exact one."""
+    if value is None:
+        return "—"
+    if _terminates(value, EXACT_MINIMUM_PLACES):
+        return fmt_exact(value)
+    return _plain(_quantize(value, places, up=True))

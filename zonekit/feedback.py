@@ -73,7 +73,7 @@ def _write_one(path: Path, summary: Summary, fb: UnitFeedback) -> None:
                 ("失分指标", f"{len(fb.lost)}项（见「{layout.SHEET_FEEDBACK_LOST}」）"),
                 ("待办事项", f"{len(fb.todo)}项（见「{layout.SHEET_FEEDBACK_TODO}」）"),
                 ("填报问题", f"{len(fb.issues)}个（见「{layout.SHEET_ISSUES}」）"),
-                ("全县当前得分", f"{fmt_number(a.total)}分（合格线{fmt_number(a.total_min)}分），{a.verdict}"),
+                ("全县当前得分", f"{a.total_text}分（合格线{fmt_number(a.total_min)}分），{a.verdict}"),
                 ("联系创建办", contact)]
         for r, (label, value) in enumerate(rows, start=2):
             ws.write_string(r, 0, label, styles.label)

@@ -10,9 +10,9 @@ from fractions import Fraction
 
 from zonekit import layout
 from zonekit.answers import Answers
-from zonekit.exact import fmt_number, fmt_percent, fmt_percents
+from zonekit.exact import fmt_at_least, fmt_exact, fmt_exact_percent, fmt_number, fmt_percent
 from zonekit.rules import (OPERATORS, Bands, Claim, Conditions, Const, Count, Env, ItemValue, Judged, Ratio, Value,
-                           WeightedCount, YearlyCompare, _COMPARE)
+                           WeightedCount, YearlyCompare, _COMPARE, show_pair)
 from zonekit.scheme import Indicator, Scheme, describe_rate
 from zonekit.scoring import IndicatorResult, ItemResult, ScoreResult
 from zonekit.unitbook import COUNT_UNITS  # things counted in whole numbers
@@ -48,16 +48,20 @@ class Gap:
 
 
 def _short_by(target: Fraction, current: Fraction, op: str, unit: str) -> str:
-    """How much ``current`` must grow so that ``current op target`` holds: '270户', '20万元以上'."""
+    """How much ``current`` must grow so that ``current op target`` holds: '270户', '20万元以上' — never
+    less than it takes (rounded up); '' when any increase will do (level with a bar it must exceed)."""
     diff = target - current
     if unit in COUNT_UNITS:
         more = math.floor(diff) + 1 if op == ">" else math.ceil(diff)
         return f"{max(more, 0)}{unit}"
-    return f"{fmt_number(diff)}{unit}" + ("以上" if op == ">" else "")
+    if diff <= 0:
+        return ""
+    return f"{fmt_at_least(diff)}{unit}" + ("以上" if op == ">" else "")
 
 
 def _target_text(value: Value, x: Fraction) -> str:
-    return describe_rate(x) if value.percent else value.show(x)
+    """A target the scheme sets, exactly: '15%', '10000万元'."""
+    return describe_rate(x) if value.percent else value.with_unit(fmt_exact(x))
 
 
 def _needed_amount(value: Value, target: Fraction, op: str, env: Env, year) -> str:
@@ -71,22 +75,30 @@ def _needed_amount(value: Value, target: Fraction, op: str, env: Env, year) -> s
         if a is None or not b:
             return ""
         more = _short_by(target * b, a, op, value.num.item.unit)
+        if not more:
+            return f"{value.num.label}恰好持平，须再增加才能超过"
         return f"还差约{more}" if value.num.item.unit else f"{value.num.label}还差约{more}"
     if isinstance(value, ItemValue) and not value.percent:
         current, _, _ = value.evaluate(env, year)
         if current is None:
             return ""
-        return f"还差{_short_by(target, current, op, value.item.unit)}"
+        more = _short_by(target, current, op, value.item.unit)
+        return f"还差{more}" if more else "恰好持平，须再增加才能超过"
     return ""
 
 
 def _points_gap(value: Value, target: Fraction, op: str, env: Env, year, current: Fraction) -> str:
     """'（当前12.3%，还差约270户）' — or percentage points for a rate that is not a ratio of counts."""
-    shown_now = value.show(current) if not value.percent else fmt_percents(current, target)[0]
+    shown_now = value.show(current, (target,))
     amount = _needed_amount(value, target, op, env, year)
     if not amount and value.percent and target != current:
-        amount = f"相差{fmt_number(abs(target - current) * 100)}个百分点"
+        amount = f"相差{_percentage_points(target, current)}个百分点"
     return f"（当前{shown_now}，{amount}）" if amount else f"（当前{shown_now}）"
+
+
+def _percentage_points(a: Fraction, b: Fraction) -> str:
+    """The distance between two rates in percentage points, rounded up: never '相差0个百分点'."""
+    return fmt_at_least(abs(a - b) * 100)
 
 
 # ---------------------------------------------------------------- one explanation per rule type
@@ -105,8 +117,8 @@ def _bands(rule: Bands, got: ItemResult, env: Env) -> list[str]:
         low = better[pts]
         gap = _points_gap(rule.value, low, ">=", env, None, value)
         target = _target_text(rule.value, low)
-        out.append(f"{rule.value.label}需达到{target}{gap}，可得{fmt_number(pts)}分" if not out
-                   else f"达到{target}可得{fmt_number(pts)}分{gap}")
+        out.append(f"{rule.value.label}需达到{target}{gap}，可得{fmt_exact(pts)}分" if not out
+                   else f"达到{target}可得{fmt_exact(pts)}分{gap}")
     return out
 
 
@@ -127,17 +139,14 @@ def _yearly(rule: YearlyCompare, env: Env) -> list[str]:
             out += [found] if found else []
             continue
         a, b = found
-        if rule.local.percent and rule.benchmark.percent:
-            shown_a, shown_b = fmt_percents(a, b)
-        else:
-            shown_a, shown_b = rule.local.show(a), rule.benchmark.show(b)
+        shown_a, shown_b = show_pair(rule.local, a, rule.benchmark, b)
         text = f"{year}年{rule.local.label}{shown_a}，未{_NEED_WORD[rule.op]}{rule.benchmark.label}{shown_b}"
         if rule.local.percent and rule.benchmark.percent and a != b:
-            text += f"（相差{fmt_number((b - a) * 100)}个百分点）"
+            text += f"（相差{_percentage_points(b, a)}个百分点）"
         amount = _needed_amount(rule.local, b, rule.op, env, year)
         if amount:
             text += f"，{amount}"
-        text += f"，该年少得{fmt_number(rule.each)}分"
+        text += f"，该年少得{fmt_exact(rule.each)}分"
         out.append(text)
     return out
 
@@ -155,12 +164,12 @@ def _count(rule: Count, got: ItemResult, item_points: Fraction, env: Env) -> lis
         low, pts = max(goals, key=lambda g: (g[1], -g[0]))
         bar = ""
         if rule.min_amount and env.region_class in rule.min_amount:
-            bar = f"，{env.region_class}地区门槛{fmt_number(rule.min_amount[env.region_class])}{rule.data_item.unit}"
-        return [f"{label}需达到{fmt_number(low)}{what}（当前{n}{what}，还差{fmt_number(low - n)}{what}{bar}），"
-                f"可得{fmt_number(pts)}分"]
+            bar = f"，{env.region_class}地区门槛{fmt_exact(rule.min_amount[env.region_class])}{rule.data_item.unit}"
+        return [f"{label}需达到{fmt_exact(low)}{what}（当前{n}{what}，还差{fmt_at_least(low - n)}{what}{bar}），"
+                f"可得{fmt_exact(pts)}分"]
     top = min(rule.cap, item_points) if rule.cap is not None else item_points
     more = math.ceil((top - got.score) / rule.each)
-    return [f"{label}每{what}得{fmt_number(rule.each)}分，需再增加{more}{what}（当前{n}{what}），可得满分{fmt_number(top)}分"]
+    return [f"{label}每{what}得{fmt_exact(rule.each)}分，需再增加{more}{what}（当前{n}{what}），可得满分{fmt_exact(top)}分"]
 
 
 def _weighted(rule: WeightedCount, got: ItemResult, item_points: Fraction, env: Env) -> list[str]:
@@ -168,9 +177,9 @@ def _weighted(rule: WeightedCount, got: ItemResult, item_points: Fraction, env: 
     parts = []
     for value, each in rule.weights:
         n, _, miss = value.evaluate(env, None)
-        now = f"当前{fmt_number(n)}{value.item.unit}" if n is not None else "未填报"
-        parts.append(f"{value.label}每{value.item.unit or '件'}{fmt_number(each)}分（{now}）")
-    return [f"还差{fmt_number(top - got.score)}分，可增加：" + "、".join(parts)]
+        now = f"当前{fmt_exact(n)}{value.item.unit}" if n is not None else "未填报"
+        parts.append(f"{value.label}每{value.item.unit or '件'}{fmt_exact(each)}分（{now}）")
+    return [f"还差{fmt_at_least(top - got.score)}分，可增加：" + "、".join(parts)]
 
 
 def _conditions(rule: Conditions, env: Env) -> list[str]:
@@ -186,7 +195,8 @@ def _conditions(rule: Conditions, env: Env) -> list[str]:
             out += [found] if found else []
             continue
         a, b = found
-        than = _target_text(part.than, b) if isinstance(part.than, Const) else f"{part.than.label}{part.than.show(b)}"
+        than = _target_text(part.than, b) if isinstance(part.than, Const) else \
+            f"{part.than.label}{show_pair(part.value, a, part.than, b)[1]}"
         out.append(f"{part.value.label}需{_NEED_WORD[part.op]}{than}{_points_gap(part.value, b, part.op, env, None, a)}")
     return out
 
@@ -194,16 +204,16 @@ def _conditions(rule: Conditions, env: Env) -> list[str]:
 def _claim(item, got: ItemResult, env: Env) -> list[str]:
     claimed = env.answers.claims.get(item.key)
     state = "自评否" if claimed is False else "未填报是否达到"
-    return [f"{item.key}「{item.text}」{state}，达到并提供佐证可得{fmt_number(item.points - got.score)}分"]
+    return [f"{item.key}「{item.text}」{state}，达到并提供佐证可得{fmt_exact(item.points - got.score)}分"]
 
 
 def _judged(item, got: ItemResult, env: Env) -> list[str]:
     who = item.key if "." in item.key else ""  # a sub-item names itself; a whole indicator needs no name
     given = env.answers.judged.get(item.key)
     if given is None:
-        return [f"{who}未填报自评分（满分{fmt_number(item.points)}分），请牵头单位自评并附佐证"]
-    return [f"{who}自评{fmt_number(got.score)}分（满分{fmt_number(item.points)}分），"
-            f"还差{fmt_number(item.points - got.score)}分，请补充工作和佐证材料"]
+        return [f"{who}未填报自评分（满分{fmt_exact(item.points)}分），请牵头单位自评并附佐证"]
+    return [f"{who}自评{fmt_number(got.score, edges=(item.points,))}分（满分{fmt_exact(item.points)}分），"
+            f"还差{fmt_at_least(item.points - got.score)}分，请补充工作和佐证材料"]
 
 
 def _item_actions(item, got: ItemResult, env: Env) -> list[str]:
@@ -234,7 +244,7 @@ def indicator_actions(indicator: Indicator, result: IndicatorResult, env: Env) -
         for item, got in zip(indicator.items, result.items):
             claimed = env.answers.claims.get(item.key)
             options.append(f"{item.key}「{item.text}」（{'自评否' if claimed is False else '未填报'}）")
-        return [f"以下任一项达到即可得{fmt_number(indicator.points)}分：" + "；".join(options)]
+        return [f"以下任一项达到即可得{fmt_exact(indicator.points)}分：" + "；".join(options)]
     out = []
     for item, got in zip(indicator.items, result.items):
         if got.score < item.attainable:
@@ -265,13 +275,13 @@ def gap_list(result: ScoreResult, project, answers: Answers | None = None,
         actions = []
         if ind.number in (overrides or {}):
             reason = verified[ind.number].reason if ind.number in verified else ""
-            actions.append(f"已核定为{fmt_number(score)}分" + (f"（理由：{reason}）" if reason else ""))
+            actions.append(f"已核定为{fmt_number(score, edges=(ind.points,))}分" + (f"（理由：{reason}）" if reason else ""))
         if answers is not None:
             actions += indicator_actions(ind, res, env)
         elif res.score < ind.points:
             actions.append(res.trace.replace("\n", "；"))
         if ind.attainable < ind.points:
-            actions.append(f"按计分规则本指标最高只能得{fmt_number(ind.attainable)}分")
+            actions.append(f"按计分规则本指标最高只能得{fmt_exact(ind.attainable)}分")
         gaps.append(Gap(ind.number, ind.name, ind.level1, ind.level2, ind.points, score,
                         max(Fraction(0), ind.attainable - score),
                         list(assignment.leads) if assignment else [],
@@ -302,16 +312,20 @@ def unmet_targets(project, answers: Answers, scores: dict[str, Fraction]) -> dic
             if item.per_year and year is None and project.years:
                 year = max(project.years)
             current = answers.value(key, year if item.per_year else None)
-            show = (lambda x: fmt_percent(x)) if item.is_rate else (lambda x: f"{fmt_number(x)}{item.unit}")
+            unit = "" if item.is_rate else item.unit
             label = f"{year}年{item.label}" if item.per_year and year else item.label
         else:
             current = scores.get(target.number)
-            show = lambda x: f"{fmt_number(x)}分"  # noqa: E731
-            label = "指标得分"
+            unit, label = "分", "指标得分"
         if current is not None and _COMPARE[op](current, target.value):
             continue
-        now = show(current) if current is not None else "未填报"
-        goal = target.text or f"{label}{_NEED_WORD[op]}{show(target.value)}"
+        if unit:
+            now = f"{fmt_number(current, edges=(target.value,))}{unit}" if current is not None else "未填报"
+            goal = f"{fmt_exact(target.value)}{unit}"
+        else:
+            now = fmt_percent(current, edges=(target.value,)) if current is not None else "未填报"
+            goal = fmt_exact_percent(target.value)
+        goal = target.text or f"{label}{_NEED_WORD[op]}{goal}"
         out.setdefault(target.number, []).append(f"目标：{goal}（当前{now}）")
     return out
 

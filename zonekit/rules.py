@@ -6,13 +6,15 @@ the trace says what is missing) and they compare exact Fractions only.
 
 from __future__ import annotations
 
+import math
 import operator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, ClassVar
 
 from zonekit.answers import Answers
-from zonekit.exact import NotANumber, fmt_number, fmt_percent, fmt_percents, to_fraction
+from zonekit.exact import (NotANumber, fmt_exact, fmt_exact_percent, fmt_number, fmt_numbers, fmt_percent,
+                           fmt_percents, to_fraction)
 
 # 超过 / 大于 / 高于 are strict; 达到 / 以上 / 不低于 are inclusive (seeds 002 and 004).
 OPERATORS: dict[str, str] = {
@@ -72,7 +74,7 @@ def parse_number(raw, what: str) -> Fraction:
 
 
 def _zh(points: Fraction) -> str:
-    return f"得{fmt_number(points)}分" if points else "不得分"
+    return f"得{fmt_exact(points)}分" if points else "不得分"
 
 
 # ---------------------------------------------------------------- values
@@ -94,8 +96,12 @@ class Value:
     def items(self) -> list[str]:
         return []
 
-    def show(self, value: Fraction | None) -> str:
-        return fmt_percent(value) if self.percent else fmt_number(value)
+    def show(self, value: Fraction | None, edges=()) -> str:
+        """The value for a trace: on the same side of every edge (and of zero) as the exact value."""
+        return fmt_percent(value, edges=edges) if self.percent else self.with_unit(fmt_number(value, edges=edges))
+
+    def with_unit(self, number: str) -> str:
+        return number
 
 
 class Const(Value):
@@ -106,6 +112,21 @@ class Const(Value):
 
     def evaluate(self, env, year):
         return self.number, "", []
+
+    def show(self, value, edges=()):
+        return fmt_exact_percent(value) if self.percent else fmt_exact(value)  # as the scheme writes it
+
+
+def show_pair(left: Value, a: Fraction, right: Value, b: Fraction) -> tuple[str, str]:
+    """Two compared values, shown so that the texts compare as the exact values do; a constant as written."""
+    if isinstance(right, Const):
+        return left.show(a, (b,)), right.show(b)
+    if left.percent and right.percent:
+        return tuple(fmt_percents(a, b))
+    if not left.percent and not right.percent:
+        shown_a, shown_b = fmt_numbers(a, b)
+        return left.with_unit(shown_a), right.with_unit(shown_b)
+    return left.show(a, (b,)), right.show(b, (a,))
 
 
 class ItemValue(Value):
@@ -136,10 +157,8 @@ class ItemValue(Value):
     def items(self):
         return [self.key]
 
-    def show(self, value):
-        if self.percent or value is None:
-            return super().show(value)
-        return f"{fmt_number(value)}{self.item.unit}"
+    def with_unit(self, number):
+        return number if number == "—" else f"{number}{self.item.unit}"
 
 
 class Ratio(Value):
@@ -159,7 +178,7 @@ class Ratio(Value):
             return None, "", miss_a + miss_b
         if b == 0:
             return None, "", [f"{self.den.item.label}（为0，无法计算比例）"]
-        return a / b, f"{fmt_number(a)}/{fmt_number(b)}", []
+        return a / b, f"{fmt_exact(a)}/{fmt_exact(b)}", []
 
     def needs(self, years):
         return self.num.needs(years) + self.den.needs(years)
@@ -289,8 +308,7 @@ class YearlyCompare(Rule):
                 missing += miss_a + miss_b
                 parts.append(f"{year}年 缺少{'、'.join(miss_a + miss_b)}，不得分")
                 continue
-            shown_a, shown_b = fmt_percents(a, b) if self.local.percent and self.benchmark.percent \
-                else (self.local.show(a), self.benchmark.show(b))
+            shown_a, shown_b = show_pair(self.local, a, self.benchmark, b)
             note_a = f"（{how_a}）" if how_a and how_a != "填报值" else ""
             note_b = f"（{how_b}）" if how_b and how_b != "填报值" else ""
             holds = _COMPARE[self.op](a, b)
@@ -332,15 +350,17 @@ class Bands(Rule):
         return self.value.items()
 
     def _band_text(self, low, high, raw):
-        show = (lambda x: fmt_percent(x, 0) if x.denominator == 1 or (x * 100).denominator == 1 else fmt_percent(x)) \
-            if self.value.percent else fmt_number
+        show = fmt_exact_percent if self.value.percent else fmt_exact  # the edges exactly as the scheme has them
         return f"{show(low)}–{show(high)}" if high is not None else f"{show(low)}及以上"
+
+    def edges(self) -> list[Fraction]:
+        return [x for low, high, _, _ in self.bands for x in (low, high) if x is not None]
 
     def score(self, env):
         value, how, missing = self.value.evaluate(env, None)
         if value is None:
             return Outcome(Fraction(0), False, f"缺少{'、'.join(missing)}，不得分", missing)
-        shown = self.value.show(value) + (f"（{how}）" if how else "")
+        shown = self.value.show(value, self.edges()) + (f"（{how}）" if how else "")
         hits = [(pts, low, high, raw) for low, high, pts, raw in self.bands
                 if value >= low and (high is None or value <= high)]
         if not hits:
@@ -353,7 +373,7 @@ class Bands(Rule):
 
 def _capped(amount: Fraction, cap: Fraction | None) -> tuple[Fraction, str]:
     if cap is not None and amount > cap:
-        return cap, f"（最高{fmt_number(cap)}分）"
+        return cap, f"（最高{fmt_exact(cap)}分）"
     return amount, ""
 
 
@@ -400,7 +420,9 @@ class Count(Rule):
             value = env.answers.value(self.item_key, None)
             if value is None:
                 return None, "", [self.data_item.label]
-            shown = f"{self.data_item.label}{fmt_number(value)}{self.data_item.unit}"
+            whole = math.floor(value)  # what is counted: the shown figure must not cross it or the next
+            edges = [whole, whole + 1, *(low for low, _ in self.tiers)]
+            shown = f"{self.data_item.label}{fmt_number(value, edges=edges)}{self.data_item.unit}"
             if value < 0:
                 return 0, f"{shown}为负数，按0计", []
             return int(value), shown, []
@@ -418,12 +440,16 @@ class Count(Rule):
                 notes.append(f"{entry.name} 未填金额，不计入")
             elif threshold is None or entry.amount >= threshold:
                 counted += 1
-                notes.append(f"{entry.name} {fmt_number(entry.amount)}{self.data_item.unit} 计入")
+                notes.append(f"{entry.name} {self._amount(entry.amount, threshold)} 计入")
             else:
-                notes.append(f"{entry.name} {fmt_number(entry.amount)}{self.data_item.unit} 未达门槛")
-        head = f"{env.region_class}地区门槛{fmt_number(threshold)}{self.data_item.unit}：" if threshold is not None else ""
+                notes.append(f"{entry.name} {self._amount(entry.amount, threshold)} 未达门槛")
+        head = f"{env.region_class}地区门槛{fmt_exact(threshold)}{self.data_item.unit}：" if threshold is not None else ""
         body = "；".join(notes) if notes else "名单为空"
         return counted, f"{head}{body}；共{counted}{'家' if self.min_amount else '项'}", []
+
+    def _amount(self, amount: Fraction, threshold: Fraction | None) -> str:
+        """An amount never rounded onto the threshold: 19999.9999万元 stays below 20000万元."""
+        return f"{fmt_number(amount, edges=() if threshold is None else (threshold,))}{self.data_item.unit}"
 
     def score(self, env):
         n, how, missing = self._counted(env)
@@ -471,15 +497,15 @@ class WeightedCount(Rule):
                 missing += miss
                 continue
             if n < 0:
-                parts.append(f"{value.label}{fmt_number(n)}为负数，按0计")
+                parts.append(f"{value.label}{fmt_exact(n)}为负数，按0计")
                 continue
             total += n * each
-            parts.append(f"{value.label}{fmt_number(n)}×{fmt_number(each)}分")
+            parts.append(f"{value.label}{fmt_exact(n)}×{fmt_exact(each)}分")
         if not parts:
             return Outcome(Fraction(0), False, f"缺少{'、'.join(missing)}，不得分", missing)
         pts, cap_note = _capped(total, self.cap)
         gap = f"（未填：{'、'.join(missing)}，按0计）" if missing else ""
-        return Outcome(pts, pts > 0, f"{' + '.join(parts)} = {fmt_number(total)}分{gap}，{_zh(pts)}{cap_note}", missing)
+        return Outcome(pts, pts > 0, f"{' + '.join(parts)} = {fmt_exact(total)}分{gap}，{_zh(pts)}{cap_note}", missing)
 
 
 @dataclass
@@ -541,21 +567,19 @@ class Conditions(Rule):
                     texts.append(f"{part}：{'是' if claimed else '否'}")
                     results.append(claimed)
                 continue
-            a, how, miss_a = part.value.evaluate(env, None)
-            b, _, miss_b = part.than.evaluate(env, None)
+            a, how_a, miss_a = part.value.evaluate(env, None)
+            b, how_b, miss_b = part.than.evaluate(env, None)
             if miss_a or miss_b:
                 missing += miss_a + miss_b
                 texts.append(f"缺少{'、'.join(miss_a + miss_b)}")
                 results.append(False)
                 continue
             holds = _COMPARE[part.op](a, b)
-            if part.value.percent and part.than.percent:
-                shown_a, shown_b = fmt_percents(a, b)
-            else:
-                shown_a, shown_b = part.value.show(a), part.than.show(b)
+            shown_a, shown_b = show_pair(part.value, a, part.than, b)
             than_label = part.than.label if not isinstance(part.than, Const) else ""
-            texts.append(f"{part.value.label}{shown_a} {_SHOWN[part.op] if holds else _NEGATED[part.op]} "
-                         f"{than_label}{shown_b}")
+            note_a, note_b = (f"（{how}）" if how and how != "填报值" else "" for how in (how_a, how_b))
+            texts.append(f"{part.value.label}{shown_a}{note_a} {_SHOWN[part.op] if holds else _NEGATED[part.op]} "
+                         f"{than_label}{shown_b}{note_b}")
             results.append(holds)
         holds = all(results) if self.mode == "all" else any(results)
         verdict = ("全部满足" if self.mode == "all" else "至少一项满足") if holds else \
@@ -593,14 +617,15 @@ class Judged(Rule):
     def score(self, env):
         given = env.answers.judged.get(self.key)
         if given is None:
-            return Outcome(Fraction(0), False, f"未填报评分（满分{fmt_number(self.points)}分），不得分",
+            return Outcome(Fraction(0), False, f"未填报评分（满分{fmt_exact(self.points)}分），不得分",
                            [f"{self.key}评分"])
+        full = fmt_exact(self.points)
+        shown = fmt_number(given, edges=(self.points,))
         if given < 0:
-            return Outcome(Fraction(0), False, f"评分{fmt_number(given)}分小于0，按0分计")
+            return Outcome(Fraction(0), False, f"评分{shown}分小于0，按0分计")
         if given > self.points:
-            return Outcome(self.points, True,
-                           f"评分{fmt_number(given)}分超过满分{fmt_number(self.points)}分，按{fmt_number(self.points)}分计")
-        return Outcome(given, given > 0, f"评分{fmt_number(given)}分（满分{fmt_number(self.points)}分）")
+            return Outcome(self.points, True, f"评分{shown}分超过满分{full}分，按{full}分计")
+        return Outcome(given, given > 0, f"评分{shown}分（满分{full}分）")
 
 
 def build_rule(spec, points: Fraction, key: str, catalogue: dict) -> Rule:

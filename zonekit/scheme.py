@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from zonekit.errors import SchemeError
-from zonekit.exact import NotANumber, fmt_number, fmt_percent, to_fraction
+from zonekit.exact import NotANumber, fmt_exact_percent, fmt_number, to_fraction
 from zonekit.issues import ERROR, WARNING, Report, define, issue
 from zonekit.rules import Claim, Conditions, Judged, Need, Rule, RuleSpecError, build_rule
 
@@ -440,4 +440,5 @@ def load_scheme(name_or_path: str | Path) -> Scheme:
 
 
 def describe_rate(rate: Fraction) -> str:
-    return fmt_percent(rate, 0) if (rate * 100).denominator == 1 else fmt_percent(rate)
+    """A rate of the scheme exactly as the table writes it: '75%', '7.25%'."""
+    return fmt_exact_percent(rate)

@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from zonekit import layout
-from zonekit.exact import fmt_number
+from zonekit.exact import fmt_at_least, fmt_exact
 from zonekit.issues import Issue, Report
 from zonekit.project import Project
 from zonekit.scoring import ScoreResult, score
@@ -37,16 +37,16 @@ class ScoreRun:
     def to_dict(self) -> dict:
         out = self.summary.to_dict()
         out.update({"summary": str(self.summary_path), "feedback": [str(p) for p in self.feedback_paths],
-                    "verified": {n: fmt_number(v) for n, v in self.overrides.items()},
+                    "verified": {n: fmt_exact(v) for n, v in self.overrides.items()},
                     "issues": [i.to_dict() for i in self.report.issues]})
         return out
 
     def render(self) -> str:
         a = self.result.assessment
-        lines = [f"{self.project.region}：总分{fmt_number(a.total)}分（合格线{fmt_number(a.total_min)}分），{a.verdict}"]
+        lines = [f"{self.project.region}：总分{a.total_text}分（合格线{fmt_exact(a.total_min)}分），{a.verdict}"]
         for lv in a.levels:
-            mark = "达标" if lv.passed else f"未达标，还需{fmt_number(lv.needed)}分"
-            lines.append(f"  {lv.name} {fmt_number(lv.score)}/{fmt_number(lv.points)}分，{mark}")
+            mark = "达标" if lv.passed else f"未达标，还需至少{fmt_at_least(lv.needed)}分"
+            lines.append(f"  {lv.name} {lv.score_text}/{fmt_exact(lv.points)}分，{mark}")
         lines += [f"原因：{r}" for r in a.reasons]
         if not a.qualified:
             lines.append(self.summary.recovery_text())

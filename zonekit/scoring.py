@@ -7,9 +7,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from zonekit.answers import Answers
-from zonekit.exact import fmt_number, fmt_percent
+from zonekit.exact import fmt_at_least, fmt_exact, fmt_number, fmt_percent
 from zonekit.rules import Env
 from zonekit.scheme import Indicator, Scheme, describe_rate
+
+
+VERDICT_PASS = "合格"
+VERDICT_FAIL = "不合格"  # the one word for a region that does not qualify, everywhere zonekit says it
+SCORE_PLACES = 4  # scores are sums of typed figures: shown as they are up to here, then rounded (never across a line)
 
 
 @dataclass
@@ -63,6 +68,24 @@ class LevelResult:
             return Fraction(0)
         return max(Fraction(0), self.threshold * self.points - self.score)
 
+    @property
+    def score_text(self) -> str:
+        """The score, never shown on the other side of the points the rate needs: '11.995', not '12'."""
+        return fmt_number(self.score, SCORE_PLACES, () if self.threshold is None else (self.threshold * self.points,))
+
+    @property
+    def rate_text(self) -> str:
+        """The rate, never rounded across the threshold: '74.99%', not '75.0%'."""
+        return fmt_percent(self.rate, edges=() if self.threshold is None else (self.threshold,))
+
+    @property
+    def reason(self) -> str:
+        """Why this level fails ('' when it passes), with the smallest number of points that would pass it."""
+        if self.passed:
+            return ""
+        return (f"一级指标「{self.name}」得分{self.score_text}/{fmt_exact(self.points)}分，得分率{self.rate_text}，"
+                f"低于{describe_rate(self.threshold)}，还需至少{fmt_at_least(self.needed)}分")
+
 
 @dataclass
 class Assessment:
@@ -81,16 +104,29 @@ class Assessment:
 
     @property
     def verdict(self) -> str:
-        return "合格" if self.qualified else "不合格"
+        return VERDICT_PASS if self.qualified else VERDICT_FAIL
+
+    @property
+    def total_text(self) -> str:
+        """The total, never rounded onto the line: 84.995 is '84.995', not '85'."""
+        return fmt_number(self.total, SCORE_PLACES, (self.total_min,))
+
+    @property
+    def total_reason(self) -> str:
+        """Why the total fails ('' when it reaches the line)."""
+        if self.total >= self.total_min:
+            return ""
+        return (f"总分{self.total_text}分，低于合格线{fmt_exact(self.total_min)}分，"
+                f"还差{fmt_at_least(self.total_needed)}分")
 
     def to_dict(self) -> dict:
         return {
-            "total": fmt_number(self.total), "total_points": fmt_number(self.total_points),
-            "total_min": fmt_number(self.total_min), "level_rate_min": describe_rate(self.level_rate_min),
+            "total": self.total_text, "total_points": fmt_exact(self.total_points),
+            "total_min": fmt_exact(self.total_min), "level_rate_min": describe_rate(self.level_rate_min),
             "verdict": self.verdict, "qualified": self.qualified, "reasons": self.reasons,
-            "levels": [{"name": lv.name, "score": fmt_number(lv.score), "points": fmt_number(lv.points),
-                        "rate": fmt_percent(lv.rate), "threshold": describe_rate(lv.threshold),
-                        "passed": lv.passed, "needed": fmt_number(lv.needed)} for lv in self.levels],
+            "levels": [{"name": lv.name, "score": lv.score_text, "points": fmt_exact(lv.points),
+                        "rate": lv.rate_text, "threshold": describe_rate(lv.threshold),
+                        "passed": lv.passed, "needed": fmt_at_least(lv.needed)} for lv in self.levels],
         }
 
 
@@ -125,7 +161,7 @@ def score_indicator(indicator: Indicator, env: Env) -> IndicatorResult:
         held = [r for r in items if r.holds]
         raw = indicator.points if held else Fraction(0)
         summary = (f"符合「{held[0].key}」等{len(held)}项，符合一项即可得分" if held else "各项均不符合") \
-            + f"，{'得' + fmt_number(raw) + '分' if raw else '不得分'}"
+            + f"，{'得' + fmt_exact(raw) + '分' if raw else '不得分'}"
     else:
         raw = sum((r.score for r in items), Fraction(0))
         summary = ""
@@ -134,7 +170,8 @@ def score_indicator(indicator: Indicator, env: Env) -> IndicatorResult:
     if summary:
         parts.append(summary)
     if raw > indicator.points:
-        parts.append(f"合计{fmt_number(raw)}分，超过指标分值，按{fmt_number(indicator.points)}分计")
+        parts.append(f"合计{fmt_number(raw, edges=(indicator.points,))}分，超过指标分值，"
+                     f"按{fmt_exact(indicator.points)}分计")
     missing = [m for r in items for m in r.missing]
     return IndicatorResult(indicator.number, indicator.name, indicator.level1, indicator.level2, indicator.points,
                            score, items, "；".join(parts) if indicator.single else "\n".join(parts), missing)
@@ -151,17 +188,11 @@ def qualify(scheme: Scheme, scores: dict[str, Fraction]) -> Assessment:
             sub = sum((scores.get(i.number, Fraction(0)) for i in inds if i.level2 == child.name), Fraction(0))
             sublevels.append(LevelResult(child.name, child.points, sub, parent=level.name))
     total = sum((lv.score for lv in levels), Fraction(0))
-    reasons = []
-    if total < scheme.total_min:
-        reasons.append(f"总分{fmt_number(total)}分，低于合格线{fmt_number(scheme.total_min)}分，"
-                       f"还差{fmt_number(scheme.total_min - total)}分")
-    for lv in levels:
-        if not lv.passed:
-            reasons.append(f"一级指标「{lv.name}」得分{fmt_number(lv.score)}/{fmt_number(lv.points)}分，"
-                           f"得分率{fmt_percent(lv.rate)}，低于{describe_rate(lv.threshold)}，"
-                           f"还需至少{fmt_number(lv.needed)}分")
-    return Assessment(total, scheme.total_points, scheme.total_min, scheme.level_rate_min, levels, sublevels,
-                      not reasons, reasons)
+    assessment = Assessment(total, scheme.total_points, scheme.total_min, scheme.level_rate_min, levels, sublevels,
+                            False, [])
+    assessment.reasons = [r for r in (assessment.total_reason, *(lv.reason for lv in levels)) if r]
+    assessment.qualified = not assessment.reasons
+    return assessment
 
 
 def score(scheme: Scheme, answers: Answers, years: list[int], region_class: str | None = None,
