@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 TEMPLATE_VERSION = "1"  # bump when the unit workbook layout changes; intake refuses other versions
 
@@ -211,21 +211,22 @@ SHEET_EVIDENCE = "佐证材料"
 SUMMARY_SHEETS = (SHEET_OVERVIEW, SHEET_SCORES, SHEET_GAPS, SHEET_PROGRESS, SHEET_ISSUES, SHEET_ANSWERS,
                   SHEET_EVIDENCE)
 
-# 指标得分 columns, in order; 总览 formulas read 一级指标/二级指标/有效得分 by position
-SCORE_LEVEL1 = Column("一级指标", width=10)
-SCORE_LEVEL2 = Column("二级指标", width=12)
-SCORE_NUMBER = Column("编号", width=6)
-SCORE_NAME = Column("三级指标", width=34)
-SCORE_POINTS = Column("分值", width=6)
-SCORE_COMPUTED = Column("计算/自评得分", width=9)
-SCORE_VERIFIED = Column("核定得分", width=9)
-SCORE_REASON = Column("核定理由", width=24)
-SCORE_EFFECTIVE = Column("有效得分", width=9)
-SCORE_LOST = Column("失分", width=7)
-SCORE_TRACE = Column("计分过程", width=60)
-SCORE_LEADS = Column("牵头单位", width=20)
-SCORE_RESPONSIBLES = Column("责任单位", width=40)
-SCORE_FLAGS = Column("标记", width=14)
+# 指标得分 columns, in order; 总览 formulas read 一级指标/二级指标/有效得分 by position. Widths add up to what prints
+# on A4 landscape at ≥ 80 % (10-pt text ≥ 8 pt on paper).
+SCORE_LEVEL1 = Column("一级指标", width=5)
+SCORE_LEVEL2 = Column("二级指标", width=5)
+SCORE_NUMBER = Column("编号", width=4)
+SCORE_NAME = Column("三级指标", width=13)
+SCORE_POINTS = Column("分值", width=4)
+SCORE_COMPUTED = Column("计算/自评得分", width=5)
+SCORE_VERIFIED = Column("核定得分", width=5)
+SCORE_REASON = Column("核定理由", width=9)
+SCORE_EFFECTIVE = Column("有效得分", width=5)
+SCORE_LOST = Column("失分", width=4)
+SCORE_TRACE = Column("计分过程", width=38)
+SCORE_LEADS = Column("牵头单位", width=10)
+SCORE_RESPONSIBLES = Column("责任单位", width=17)
+SCORE_FLAGS = Column("标记", width=5)
 SCORE_COLUMNS = (SCORE_LEVEL1, SCORE_LEVEL2, SCORE_NUMBER, SCORE_NAME, SCORE_POINTS, SCORE_COMPUTED, SCORE_VERIFIED,
                  SCORE_REASON, SCORE_EFFECTIVE, SCORE_LOST, SCORE_TRACE, SCORE_LEADS, SCORE_RESPONSIBLES,
                  SCORE_FLAGS)
@@ -338,3 +339,17 @@ SHEET_INTAKE_PICTURES = "图片"  # 回收登记: every picture each file carrie
 INTAKE_PICTURE_COLUMNS = (Column("文件", width=40), Column("单位", width=20), Column("文件状态", width=8),
                           Column("位置", width=12), Column("类型", width=9), Column("指标编号", width=7),
                           Column("大小（字节）", width=11), Column("SHA-256", width=18), Column("处理", width=50))
+
+
+# ---------------------------------------------------------------- headers as the scheme's table names its levels (issue 13)
+INDICATOR_HEADER = SCORE_NAME.header  # the default header of a numbered indicator: 三级指标, as the 2022 table says
+
+
+def for_scheme(columns: tuple[Column, ...], indicator_label: str, second_level: bool = True) -> tuple[Column, ...]:
+    """``columns`` as a scheme's table names them: its numbered indicators headed ``indicator_label`` (三级指标 in
+    2022, 二级指标 in the 2025 draft), and no 二级指标 column (SCORE_LEVEL2) when it has no separate second level."""
+    return tuple(replace(c, header=indicator_label) if c.header == INDICATOR_HEADER and indicator_label else c
+                 for c in columns if second_level or c is not SCORE_LEVEL2)
+
+
+ANSWER_KEY = ANSWER_COLUMNS[2]  # 填报明细's 键 column: internal row keys, written but hidden

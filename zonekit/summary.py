@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from zonekit import layout
 from zonekit.answers import Answers
 from zonekit.evidence import write_link
-from zonekit.exact import fmt_number
+from zonekit.exact import fmt_exact, fmt_percent
 from zonekit.files import atomic_path
 from zonekit.pages import setup_print
 from zonekit.gaps import Gap, gap_list, smallest_recovery, unmet_targets
@@ -22,7 +22,7 @@ from zonekit.issues import Issue
 from zonekit.layout import Column
 from zonekit.project import Project
 from zonekit.scheme import describe_rate
-from zonekit.scoring import ScoreResult
+from zonekit.scoring import VERDICT_FAIL, VERDICT_PASS, ScoreResult
 from zonekit.verify import accepted, effective_scores
 
 WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
@@ -122,16 +122,16 @@ class Summary:
         if not self.recovery:
             return "即使所有失分指标都得到满分仍无法合格，请核对指标体系与填报数据。"
         by_number = {g.number: g for g in self.gaps}
-        parts = [f"指标{n}「{by_number[n].name}」（+{fmt_number(by_number[n].recoverable)}分）" for n in self.recovery]
+        parts = [f"指标{n}「{by_number[n].name}」（+{fmt_exact(by_number[n].recoverable)}分）" for n in self.recovery]
         total = sum((by_number[n].recoverable for n in self.recovery), Fraction(0))
-        return f"最少补足以下{len(self.recovery)}项指标即可合格（共{fmt_number(total)}分）：" + "、".join(parts)
+        return f"最少补足以下{len(self.recovery)}项指标即可合格（共{fmt_exact(total)}分）：" + "、".join(parts)
 
     def to_dict(self) -> dict:
         out = self.assessment.to_dict()
         out["recovery"] = self.recovery
         out["recovery_text"] = self.recovery_text()
-        out["gaps"] = [{"number": g.number, "name": g.name, "lost": fmt_number(g.lost),
-                        "recoverable": fmt_number(g.recoverable), "leads": g.leads, "text": g.text}
+        out["gaps"] = [{"number": g.number, "name": g.name, "lost": fmt_exact(g.lost),
+                        "recoverable": fmt_exact(g.recoverable), "leads": g.leads, "text": g.text}
                        for g in self.gaps]
         out["units_returned"] = self.info.returned
         out["units_expected"] = self.info.expected
@@ -195,12 +195,32 @@ class Styles:
         self.good = wb.add_format({**base, "bold": True, "font_color": "#006100", "bg_color": "#C6EFCE"})
         self.bad = wb.add_format({**base, "bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
         self.link = wb.add_format({**base, "font_color": "blue", "underline": 1})
-        self.whole_rate = wb.add_format({**base, "num_format": "0%"})
         self.center = wb.add_format({**base, "align": "center"})
+        # 总览
+        self.subtitle = wb.add_format({**base, "font_color": "#595959"})
+        big = {**base, "bold": True, "font_size": 26, "align": "center", "valign": "vcenter", "border": 1}
+        self.verdict_good = wb.add_format({**big, "font_color": "#006100", "bg_color": "#C6EFCE"})
+        self.verdict_bad = wb.add_format({**big, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+        self.verdict_label = wb.add_format({**base, "bold": True, "font_size": 14})
+        self.headline = wb.add_format({**base, "bold": True, "font_size": 14, "indent": 1})
+        self.reason = wb.add_format({**base, "font_size": 11, "text_wrap": True, "valign": "top"})
+        self.label_wrap = wb.add_format({**base, "bold": True, "valign": "top", "font_size": 11})
+        top = {"top": 1}
+        self.label_top = wb.add_format({**base, "bold": True, **top})
+        self.number_top = wb.add_format({**base, "bold": True, **top})
+        self.rate_top = wb.add_format({**base, "bold": True, "num_format": "0.0%", **top})
+        self.center_top = wb.add_format({**base, "bold": True, "align": "center", **top})
+        self.fail_text = wb.add_format({"bold": True, "font_color": "#9C0006"})
+        self._wb, self._base, self._percent = wb, base, {}
 
-    def rate_of(self, value: Fraction):
-        """'75%' for a whole percentage, '75.5%' otherwise — as describe_rate writes it."""
-        return self.whole_rate if (value * 100).denominator == 1 else self.rate
+    def percent(self, shown: str):
+        """A percent format with as many decimals as ``shown`` ('74.99%' → 0.00%), so a cell never looks
+        rounded across a threshold the text beside it keeps."""
+        places = len(shown.rstrip("%").partition(".")[2]) if shown.endswith("%") else 1
+        if places not in self._percent:
+            code = "0." + "0" * places + "%" if places else "0%"
+            self._percent[places] = self._wb.add_format({**self._base, "num_format": code})
+        return self._percent[places]
 
 
 def new_workbook(path: Path) -> xlsxwriter.Workbook:
@@ -262,19 +282,25 @@ def units_text(names: list[str]) -> str:
 # ---------------------------------------------------------------- 指标得分
 
 
-def _col(column: Column) -> int:
-    return layout.SCORE_COLUMNS.index(column)
+def score_columns(scheme) -> tuple[Column, ...]:
+    """指标得分's columns for ``scheme``: no 二级指标 column when its table has no separate second level."""
+    return layout.for_scheme(layout.SCORE_COLUMNS, "", scheme.has_second_level)
 
 
-def _score_range(column: Column, n: int) -> str:
+def _col(columns: tuple[Column, ...], column: Column) -> int:
+    return columns.index(column)
+
+
+def _score_range(columns: tuple[Column, ...], column: Column, n: int) -> str:
     """Absolute range of one 指标得分 column over the indicator rows, for 总览 formulas."""
-    letter = xl_col_to_name(_col(column))
+    letter = xl_col_to_name(_col(columns, column))
     return f"'{layout.SHEET_SCORES}'!${letter}$2:${letter}${n + 1}"
 
 
 def _write_scores(wb, styles: Styles, s: Summary) -> None:
     ws = wb.add_worksheet(layout.SHEET_SCORES)
-    project = s.project
+    project, scheme = s.project, s.result.scheme
+    columns = score_columns(scheme)
     verified = accepted(project.verifications, s.overrides)
     refused = refused_numbers(project, s.overrides)
     rows = []
@@ -287,37 +313,65 @@ def _write_scores(wb, styles: Styles, s: Summary) -> None:
             reason = f"未采用：{layout.SHEET_VERIFY}中的核定有误，见{layout.SHEET_ISSUES}"
         else:
             reason = ""
-        rows.append([res.level1, res.level2 or "", res.number, res.name, res.points, res.score,
-                     s.overrides.get(res.number), reason, None, None, res.trace,
-                     units_text(a.leads) if a else "", units_text(a.responsibles) if a else "",
-                     "、".join(s.flags[res.number])])
-    table(ws, styles, layout.SCORE_COLUMNS, rows,
-          wrap_cols=(_col(layout.SCORE_NAME), _col(layout.SCORE_TRACE), _col(layout.SCORE_REASON),
-                     _col(layout.SCORE_LEADS), _col(layout.SCORE_RESPONSIBLES)))
+        row = {layout.SCORE_LEVEL1: res.level1, layout.SCORE_LEVEL2: res.level2 or "", layout.SCORE_NUMBER: res.number,
+               layout.SCORE_NAME: res.name, layout.SCORE_POINTS: res.points, layout.SCORE_COMPUTED: res.score,
+               layout.SCORE_VERIFIED: s.overrides.get(res.number), layout.SCORE_REASON: reason,
+               layout.SCORE_EFFECTIVE: None, layout.SCORE_LOST: None, layout.SCORE_TRACE: res.trace,
+               layout.SCORE_LEADS: units_text(a.leads) if a else "",
+               layout.SCORE_RESPONSIBLES: units_text(a.responsibles) if a else "",
+               layout.SCORE_FLAGS: "、".join(s.flags[res.number])}
+        rows.append([row[c] for c in columns])
+    wrapped = (layout.SCORE_LEVEL1, layout.SCORE_LEVEL2, layout.SCORE_NAME, layout.SCORE_TRACE, layout.SCORE_REASON,
+               layout.SCORE_LEADS, layout.SCORE_RESPONSIBLES, layout.SCORE_FLAGS)
+    table(ws, styles, layout.for_scheme(columns, scheme.indicator_label), rows,
+          wrap_cols=tuple(_col(columns, c) for c in wrapped if c in columns))
     points, computed, verified_col, effective, lost = (
-        _col(layout.SCORE_POINTS), _col(layout.SCORE_COMPUTED), _col(layout.SCORE_VERIFIED),
-        _col(layout.SCORE_EFFECTIVE), _col(layout.SCORE_LOST))
+        _col(columns, layout.SCORE_POINTS), _col(columns, layout.SCORE_COMPUTED), _col(columns, layout.SCORE_VERIFIED),
+        _col(columns, layout.SCORE_EFFECTIVE), _col(columns, layout.SCORE_LOST))
     for r, res in enumerate(s.result.indicators, start=1):
         p, c, v = (xl_rowcol_to_cell(r, x) for x in (points, computed, verified_col))
-        put(ws, r, verified_col, s.overrides.get(res.number), styles.input)
-        # a verified score counts when it is a number within [0, points], as `score` applies them
+        ws.write_blank(r, verified_col, None, styles.input) if res.number not in s.overrides else \
+            ws.write_number(r, verified_col, float(s.overrides[res.number]), styles.input)
         ws.write_formula(r, effective, f"=IF(AND(ISNUMBER({v}),{v}>=0,{v}<={p}),{v},{c})", styles.number,
                          float(s.scores[res.number]))
         e = xl_rowcol_to_cell(r, effective)
         ws.write_formula(r, lost, f"={p}-{e}", styles.number, float(res.points - s.scores[res.number]))
-    ws.freeze_panes(1, _col(layout.SCORE_NAME) + 1)
+    ws.freeze_panes(1, _col(columns, layout.SCORE_NAME) + 1)
     ws.data_validation(1, verified_col, len(rows), verified_col,
                        {"validate": "decimal", "criteria": ">=", "value": 0, "ignore_blank": True,
                         "input_title": "核定得分", "input_message": "填写后有效得分与总览自动重算；不超过分值。"})
 
 
 # ---------------------------------------------------------------- 总览
+# The reasons are formulas, so a verified score typed into 指标得分 moves them too. They show numbers the way
+# zonekit.exact does, within what a formula can do: scores to 4 decimals (6 when 4 would round onto the line),
+# rates with as many decimals as keep them below their threshold, minima exact to 4 decimals or rounded up.
 
 
-def _level_reason_formula(name_cell, score, points, rate, needed, threshold: Fraction) -> str:
-    return (f'=IF({_passes(score, points, threshold)},"",'
-            f'"一级指标「"&{name_cell}&"」得分"&ROUND({score},2)&"/"&ROUND({points},2)&"分，得分率"&'
-            f'TEXT({rate},"0.0%")&"，低于{describe_rate(threshold)}，还需至少"&ROUND({needed},2)&"分")')
+def _xl_beside(x: str, bar: str) -> str:
+    """Text of the number in ``x``: 4 decimals, or 6 when 4 would put it on the other side of (or onto) ``bar``."""
+    return f'IF(SIGN(ROUND({x},4)-{bar})=SIGN(ROUND({x},6)-{bar}),ROUND({x},4),ROUND({x},6))&""'
+
+
+def _xl_exact(x: str) -> str:
+    return f'ROUND({x},6)&""'
+
+
+def _xl_at_least(x: str) -> str:
+    """Text of a minimum in ``x``: exact to 4 decimals, otherwise rounded up to 2 (never below the exact one)."""
+    return f'IF(ROUND({x},4)=ROUND({x},9),ROUND({x},4),ROUNDUP(ROUND({x},9),2))&""'
+
+
+def _xl_rate_below(rate: str, threshold: Fraction) -> str:
+    """Text of a rate below ``threshold``: the fewest decimals (≥ 1) that keep it below."""
+    bar = float(threshold * 100)
+    text = f'TEXT({rate},"0.{"0" * RATE_PLACES_MAX}%")'
+    for places in range(RATE_PLACES_MAX - 1, 0, -1):
+        text = f'IF(ROUND({rate}*100,{places})<{bar!r},TEXT({rate},"0.{"0" * places}%"),{text})'
+    return text
+
+
+RATE_PLACES_MAX = 6
 
 
 def _passes(score: str, points: str, threshold: Fraction) -> str:
@@ -325,117 +379,27 @@ def _passes(score: str, points: str, threshold: Fraction) -> str:
     return f"ROUND({score},6)>=ROUND({points}*{float(threshold)!r},6)"
 
 
-def _write_overview(wb, styles: Styles, s: Summary) -> None:
-    ws = wb.add_worksheet(layout.SHEET_OVERVIEW)
-    project, a, scheme = s.project, s.assessment, s.result.scheme
-    n = len(s.result.indicators)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 6, 11)
-    ws.set_column(7, 7, 2)
-    ws.merge_range(0, 0, 0, 6, f"{project.region}网络市场监管与服务示范区创建评分汇总表", styles.title)
-    ws.set_row(0, 28)
-    info = [("创建地区", project.region), ("指标体系", f"{scheme.title}（{scheme.name}）"), ("填报轮次", project.round),
-            ("生成时间", s.generated.strftime("%Y-%m-%d %H:%M")),
-            ("合格标准", f"总分≥{fmt_number(a.total_min)}分，且每个一级指标得分率≥{describe_rate(a.level_rate_min)}")]
-    row = 2
-    for label, value in info:
-        ws.write_string(row, 0, label, styles.label)
-        ws.merge_range(row, 1, row, 6, "", styles.text)
-        put(ws, row, 1, value, styles.text)
-        row += 1
-    ws.write_string(row, 0, "回收情况", styles.label)
-    ws.write_string(row, 1, "应回收", styles.text)
-    ws.write_number(row, 2, s.info.expected, styles.number)
-    ws.write_string(row, 3, "已回收", styles.text)
-    ws.write_number(row, 4, s.info.returned, styles.number)
-    ws.write_string(row, 5, "回收率", styles.text)
-    expected, returned = xl_rowcol_to_cell(row, 2), xl_rowcol_to_cell(row, 4)
-    ws.write_formula(row, 6, f"=IF({expected}>0,{returned}/{expected},0)", styles.rate,
-                     float(Fraction(s.info.returned, s.info.expected)) if s.info.expected else 0)
-    row += 2
+def _level_reason_formula(name, score, points, rate, needed, threshold: Fraction) -> str:
+    """The formula of LevelResult.reason: '' while the level passes."""
+    bar = f"{points}*{float(threshold)!r}"
+    return (f'IF({_passes(score, points, threshold)},"",'
+            f'"一级指标「"&{name}&"」得分"&{_xl_beside(score, bar)}&"/"&{_xl_exact(points)}&"分，得分率"&'
+            f'{_xl_rate_below(rate, threshold)}&"，低于{describe_rate(threshold)}，还需至少"&{_xl_at_least(needed)}&"分")')
 
-    head = row
-    for col, text in enumerate(("指标", "得分", "分值", "得分率", "合格线", "是否达标", "还差（分）")):
-        ws.write_string(head, col, text, styles.head)
-    level1_range, level2_range = _score_range(layout.SCORE_LEVEL1, n), _score_range(layout.SCORE_LEVEL2, n)
-    effective_range, points_range = _score_range(layout.SCORE_EFFECTIVE, n), _score_range(layout.SCORE_POINTS, n)
-    level_rows = []
-    for r, lv in enumerate(a.levels, start=head + 1):
-        level_rows.append(r)
-        name, score, points, rate, bar, ok, need = (xl_rowcol_to_cell(r, c) for c in range(7))
-        ws.write_string(r, 0, lv.name, styles.label)
-        ws.write_formula(r, 1, f"=SUMIF({level1_range},{name},{effective_range})", styles.number, float(lv.score))
-        ws.write_formula(r, 2, f"=SUMIF({level1_range},{name},{points_range})", styles.number, float(lv.points))
-        ws.write_formula(r, 3, f"=IF({points}>0,{score}/{points},0)", styles.rate, float(lv.rate))
-        ws.write_number(r, 4, float(lv.threshold), styles.rate_of(lv.threshold))
-        ws.write_formula(r, 5, f'=IF({_passes(score, points, lv.threshold)},"达标","未达标")', styles.center,
-                         "达标" if lv.passed else "未达标")
-        ws.write_formula(r, 6, f"=MAX(0,{bar}*{points}-{score})", styles.number, float(lv.needed))
-    total_row = head + len(a.levels) + 1
-    first, last = level_rows[0], level_rows[-1]
-    t_score, t_points, t_rate, t_bar, t_ok, t_need = (xl_rowcol_to_cell(total_row, c) for c in range(1, 7))
-    ws.write_string(total_row, 0, "总分", styles.label)
-    ws.write_formula(total_row, 1, f"=SUM({effective_range})", styles.number, float(a.total))
-    ws.write_formula(total_row, 2, f"=SUM({points_range})", styles.number, float(a.total_points))
-    ws.write_formula(total_row, 3, f"=IF({t_points}>0,{t_score}/{t_points},0)", styles.rate,
-                     float(a.total / a.total_points) if a.total_points else 0)
-    ws.write_number(total_row, 4, float(a.total_min), styles.number)
-    ws.write_formula(total_row, 5, f'=IF(ROUND({t_score},6)>={t_bar},"达标","未达标")', styles.center,
-                     "达标" if a.total >= a.total_min else "未达标")
-    ws.write_formula(total_row, 6, f"=MAX(0,{t_bar}-{t_score})", styles.number, float(a.total_needed))
 
-    verdict_row = total_row + 1
-    ok_range = f"{xl_rowcol_to_cell(first, 5)}:{xl_rowcol_to_cell(total_row, 5)}"
-    ws.write_string(verdict_row, 0, "结论", styles.label)
-    ws.write_formula(verdict_row, 1, f'=IF(COUNTIF({ok_range},"未达标")=0,"合格","不合格")',
-                     styles.good if a.qualified else styles.bad, a.verdict)
-    ws.conditional_format(verdict_row, 1, verdict_row, 1,
-                          {"type": "cell", "criteria": "==", "value": '"不合格"', "format": styles.bad})
-    ws.conditional_format(verdict_row, 1, verdict_row, 1,
-                          {"type": "cell", "criteria": "==", "value": '"合格"', "format": styles.good})
-    verdict = xl_rowcol_to_cell(verdict_row, 1)
-    row = verdict_row + 1
-    ws.write_string(row, 0, "结论说明", styles.label)
-    ws.merge_range(row, 1, row, 6, "", styles.wrap)
-    ok_text = (f"总分{fmt_number(a.total)}分，不低于{fmt_number(a.total_min)}分，"
-               f"且各一级指标得分率均不低于{describe_rate(a.level_rate_min)}")
-    ws.write_formula(row, 1, f'=IF({verdict}="合格","总分"&ROUND({t_score},2)&"分，不低于{fmt_number(a.total_min)}分，'
-                             f'且各一级指标得分率均不低于{describe_rate(a.level_rate_min)}","未合格，原因如下")',
-                     styles.wrap, ok_text if a.qualified else "未合格，原因如下")
-    row += 1
-    # one line per possible reason, empty while it does not apply — so edits in 指标得分 move them too
-    total_reason = next((r for r in a.reasons if r.startswith("总分")), "")
-    ws.write_string(row, 0, "原因", styles.label)
-    ws.merge_range(row, 1, row, 6, "", styles.wrap)
-    ws.write_formula(row, 1, f'=IF(ROUND({t_score},6)>={t_bar},"","总分"&ROUND({t_score},2)&"分，低于合格线"&'
-                             f'ROUND({t_bar},2)&"分，还差"&ROUND({t_need},2)&"分")', styles.wrap, total_reason)
-    for lv, r in zip(a.levels, level_rows):
-        row += 1
-        name, score, points, rate, bar, ok, need = (xl_rowcol_to_cell(r, c) for c in range(7))
-        cached = next((x for x in a.reasons if x.startswith(f"一级指标「{lv.name}」")), "")
-        ws.merge_range(row, 1, row, 6, "", styles.wrap)
-        ws.write_formula(row, 1, _level_reason_formula(name, score, points, rate, need, lv.threshold), styles.wrap,
-                         cached)
-    row += 1
-    ws.write_string(row, 0, "最少补分", styles.label)
-    ws.merge_range(row, 1, row, 6, s.recovery_text() + "（按生成时的得分计算，详见差距清单）", styles.wrap)
-    ws.set_row(row, 30)
-    row += 2
+def _total_reason_formula(score, bar, need) -> str:
+    """The formula of Assessment.total_reason: '' while the total reaches the line."""
+    return (f'IF(ROUND({score},6)>={bar},"","总分"&{_xl_beside(score, bar)}&"分，低于合格线"&{_xl_exact(bar)}&'
+            f'"分，还差"&{_xl_at_least(need)}&"分")')
 
-    if a.sublevels:
-        for col, text in enumerate(("二级指标", "一级指标", "得分", "分值", "得分率")):
-            ws.write_string(row, col, text, styles.head)
-        for sub in a.sublevels:
-            row += 1
-            ws.write_string(row, 0, sub.name, styles.text)
-            ws.write_string(row, 1, sub.parent or "", styles.text)
-            name, parent, score, points = (xl_rowcol_to_cell(row, c) for c in range(4))
-            ws.write_formula(row, 2, f"=SUMIFS({effective_range},{level1_range},{parent},{level2_range},{name})",
-                             styles.number, float(sub.score))
-            ws.write_formula(row, 3, f"=SUMIFS({points_range},{level1_range},{parent},{level2_range},{name})",
-                             styles.number, float(sub.points))
-            ws.write_formula(row, 4, f"=IF({points}>0,{score}/{points},0)", styles.rate, float(sub.rate))
 
+def pass_text(a) -> str:
+    """What 总览 says under a region that qualifies."""
+    return (f"总分{a.total_text}分，不低于合格线{fmt_exact(a.total_min)}分，"
+            f"且各一级指标得分率均不低于{describe_rate(a.level_rate_min)}")
+
+
+def _chart(wb, first: int, last: int, width: int, height: int):
     chart = wb.add_chart({"type": "column"})
     sheet = f"'{layout.SHEET_OVERVIEW}'"
     chart.add_series({"name": "得分率", "categories": f"={sheet}!$A${first + 1}:$A${last + 1}",
@@ -449,9 +413,163 @@ def _write_overview(wb, styles: Styles, s: Summary) -> None:
     chart.set_title({"name": "一级指标得分率与合格线", "name_font": {"size": 11}})
     chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
-    ws.insert_chart(2, 8, chart, {"x_scale": 1.0, "y_scale": 1.2})
-    setup_print(ws)
-    ws.print_area(0, 0, max(row, 30), 15)
+    chart.set_size({"width": width, "height": height})
+    return chart
+
+
+OVERVIEW_WIDTHS = (16, 11, 11, 11, 11, 11, 11)  # A: labels and level names; B–G: figures
+OVERVIEW_ROW_PX = 20  # a default row (15 pt) in pixels
+CHART_ROWS = 14
+
+
+def _pixels(width: float) -> int:
+    """Excel's pixel width of a column ``width`` characters wide (Calibri 11 metrics)."""
+    return int(width * 7 + 0.5) + 5
+
+
+def _write_overview(wb, styles: Styles, s: Summary) -> None:
+    """总览, for a leader: region and round, the verdict in large type, the total against the line, the levels
+    with what each still needs, the reasons and the smallest recovery, the chart; the particulars after.
+    Prints on one A4 page, portrait."""
+    ws = wb.add_worksheet(layout.SHEET_OVERVIEW)
+    project, a, scheme = s.project, s.assessment, s.result.scheme
+    n = len(s.result.indicators)
+    columns = score_columns(scheme)
+    last_col = len(OVERVIEW_WIDTHS) - 1
+    for col, width in enumerate(OVERVIEW_WIDTHS):
+        ws.set_column(col, col, width)
+    wide = sum(OVERVIEW_WIDTHS[1:])  # B:G, where the texts go
+    ws.hide_gridlines(2)
+
+    ws.merge_range(0, 0, 0, last_col, f"{project.region}网络市场监管与服务示范区创建评分汇总表", styles.title)
+    ws.set_row(0, 28)
+    ws.merge_range(1, 0, 1, last_col, f"{project.round} · {scheme.title} · {s.generated.strftime('%Y-%m-%d %H:%M')}",
+                   styles.subtitle)
+
+    # the level table first (the verdict and reasons above refer to it)
+    head = 7  # rows 0–5: title, round, spacer, verdict, reasons, recovery; 6: spacer
+    for col, text in enumerate(("一级指标", "得分", "分值", "得分率", "合格线", "是否达标", "还差（分）")):
+        ws.write_string(head, col, text, styles.head)
+    level1_range = _score_range(columns, layout.SCORE_LEVEL1, n)
+    effective_range = _score_range(columns, layout.SCORE_EFFECTIVE, n)
+    points_range = _score_range(columns, layout.SCORE_POINTS, n)
+    level_rows = []
+    for r, lv in enumerate(a.levels, start=head + 1):
+        level_rows.append(r)
+        name, score, points, rate, bar, ok, need = (xl_rowcol_to_cell(r, c) for c in range(7))
+        ws.write_string(r, 0, lv.name, styles.label)
+        ws.write_formula(r, 1, f"=SUMIF({level1_range},{name},{effective_range})", styles.number, float(lv.score))
+        ws.write_formula(r, 2, f"=SUMIF({level1_range},{name},{points_range})", styles.number, float(lv.points))
+        ws.write_formula(r, 3, f"=IF({points}>0,{score}/{points},0)", styles.percent(lv.rate_text), float(lv.rate))
+        ws.write_number(r, 4, float(lv.threshold), styles.percent(describe_rate(lv.threshold)))
+        ws.write_formula(r, 5, f'=IF({_passes(score, points, lv.threshold)},"达标","未达标")', styles.center,
+                         "达标" if lv.passed else "未达标")
+        ws.write_formula(r, 6, f"=MAX(0,{bar}*{points}-{score})", styles.number, float(lv.needed))
+    total_row = head + len(a.levels) + 1
+    first, last = level_rows[0], level_rows[-1]
+    t_score, t_points, t_rate, t_bar, t_ok, t_need = (xl_rowcol_to_cell(total_row, c) for c in range(1, 7))
+    ws.write_string(total_row, 0, "总分", styles.label_top)
+    ws.write_formula(total_row, 1, f"=SUM({effective_range})", styles.number_top, float(a.total))
+    ws.write_formula(total_row, 2, f"=SUM({points_range})", styles.number_top, float(a.total_points))
+    ws.write_formula(total_row, 3, f"=IF({t_points}>0,{t_score}/{t_points},0)", styles.rate_top,
+                     float(a.total / a.total_points) if a.total_points else 0)
+    ws.write_number(total_row, 4, float(a.total_min), styles.number_top)
+    ws.write_formula(total_row, 5, f'=IF(ROUND({t_score},6)>={t_bar},"达标","未达标")', styles.center_top,
+                     "达标" if a.total >= a.total_min else "未达标")
+    ws.write_formula(total_row, 6, f"=MAX(0,{t_bar}-{t_score})", styles.number_top, float(a.total_needed))
+    ok_range = f"{xl_rowcol_to_cell(first, 5)}:{xl_rowcol_to_cell(total_row, 5)}"
+    ws.conditional_format(ok_range, {"type": "cell", "criteria": "==", "value": '"未达标"', "format": styles.fail_text})
+
+    # the verdict, large, with the total against the line beside it
+    ws.set_row(2, 8)
+    ws.write_string(3, 0, "结论", styles.verdict_label)
+    ws.merge_range(3, 1, 3, 2, "", styles.verdict_good if a.qualified else styles.verdict_bad)
+    ws.write_formula(3, 1, f'=IF(COUNTIF({ok_range},"未达标")=0,"{VERDICT_PASS}","{VERDICT_FAIL}")',
+                     styles.verdict_good if a.qualified else styles.verdict_bad, a.verdict)
+    for word, fmt in ((VERDICT_FAIL, styles.verdict_bad), (VERDICT_PASS, styles.verdict_good)):
+        ws.conditional_format(3, 1, 3, 2, {"type": "cell", "criteria": "==", "value": f'"{word}"', "format": fmt})
+    verdict = xl_rowcol_to_cell(3, 1)
+    ws.merge_range(3, 3, 3, last_col, "", styles.headline)
+    ws.write_formula(3, 3, f'="总分"&{_xl_beside(t_score, t_bar)}&"分（合格线"&{_xl_exact(t_bar)}&"分）"',
+                     styles.headline, f"总分{a.total_text}分（合格线{fmt_exact(a.total_min)}分）")
+    ws.set_row(3, 48)
+
+    # why, and the least that would change it: wrapped, each row as high as its text. Each reason is worked
+    # out beside its row of the table in a hidden column (outside the printed page), then joined.
+    ws.set_column(REASON_COL, REASON_COL, 40, None, {"hidden": True})
+    ws.write_formula(total_row, REASON_COL, "=" + _total_reason_formula(t_score, t_bar, t_need), styles.text,
+                     a.total_reason)
+    for lv, r in zip(a.levels, level_rows):
+        name, score, points, rate, bar, ok, need = (xl_rowcol_to_cell(r, c) for c in range(7))
+        ws.write_formula(r, REASON_COL, "=" + _level_reason_formula(name, score, points, rate, need, lv.threshold),
+                         styles.text, lv.reason)
+    joined = "&".join(f'IF({x}="","",CHAR(10)&{x})'
+                      for x in (xl_rowcol_to_cell(r, REASON_COL) for r in (total_row, *level_rows)))
+    shown = pass_text(a) if a.qualified else "\n".join(a.reasons)
+    ws.write_string(4, 0, "原因", styles.label_wrap)
+    ws.merge_range(4, 1, 4, last_col, "", styles.reason)
+    ok_formula = (f'"总分"&{_xl_beside(t_score, t_bar)}&"分，不低于合格线"&{_xl_exact(t_bar)}&'
+                  f'"分，且各一级指标得分率均不低于{describe_rate(a.level_rate_min)}"')
+    ws.write_formula(4, 1, f'=IF({verdict}="{VERDICT_PASS}",{ok_formula},MID({joined},2,4000))', styles.reason,
+                     shown)
+    ws.set_row(4, _height(shown, wide, REASON_LINE))
+    recovery = s.recovery_text() + ("" if a.qualified else "（按生成时的得分计算，详见差距清单）")
+    ws.write_string(5, 0, "最少补分", styles.label_wrap)
+    ws.merge_range(5, 1, 5, last_col, recovery, styles.reason)
+    ws.set_row(5, _height(recovery, wide, REASON_LINE))
+
+    # the chart under the table, as wide as the page
+    chart_row = total_row + 2
+    width = sum(_pixels(w) for w in OVERVIEW_WIDTHS)
+    ws.insert_chart(chart_row, 0, _chart(wb, first, last, width, CHART_ROWS * OVERVIEW_ROW_PX),
+                    {"object_position": 3})
+    row = chart_row + CHART_ROWS + 1
+
+    # the particulars
+    info = [("创建地区", project.region), ("指标体系", f"{scheme.title}（{scheme.name}）"), ("填报轮次", project.round),
+            ("生成时间", s.generated.strftime("%Y-%m-%d %H:%M")),
+            ("合格标准", f"总分≥{fmt_exact(a.total_min)}分，且每个一级指标得分率≥{describe_rate(a.level_rate_min)}")]
+    for label, value in info:
+        ws.write_string(row, 0, label, styles.label)
+        ws.merge_range(row, 1, row, last_col, "", styles.wrap)
+        put(ws, row, 1, value, styles.wrap)
+        if isinstance(value, str):
+            ws.set_row(row, _height(value, wide, 14))
+        row += 1
+    collected = fmt_percent(Fraction(s.info.returned, s.info.expected)) if s.info.expected else "—"
+    ws.write_string(row, 0, "回收情况", styles.label)
+    ws.merge_range(row, 1, row, last_col, f"应回收{s.info.expected}个单位，已回收{s.info.returned}个，回收率{collected}",
+                   styles.text)
+    row += 1
+
+    if a.sublevels:  # 2022: the second level, figures only (the draft of 2025 has no separate second level)
+        row += 1
+        level2_range = _score_range(columns, layout.SCORE_LEVEL2, n)
+        for col, text in enumerate(("二级指标", "一级指标", "得分", "分值", "得分率")):
+            ws.write_string(row, col, text, styles.head)
+        for sub in a.sublevels:
+            row += 1
+            ws.write_string(row, 0, sub.name, styles.text)
+            ws.write_string(row, 1, sub.parent or "", styles.text)
+            name, parent, score, points = (xl_rowcol_to_cell(row, c) for c in range(4))
+            ws.write_formula(row, 2, f"=SUMIFS({effective_range},{level1_range},{parent},{level2_range},{name})",
+                             styles.number, float(sub.score))
+            ws.write_formula(row, 3, f"=SUMIFS({points_range},{level1_range},{parent},{level2_range},{name})",
+                             styles.number, float(sub.points))
+            ws.write_formula(row, 4, f"=IF({points}>0,{score}/{points},0)", styles.percent(sub.rate_text),
+                             float(sub.rate))
+    setup_print(ws, landscape=False, pages_high=1)
+    ws.print_area(0, 0, row, last_col)
+    ws.center_horizontally()
+
+
+REASON_LINE = 17  # points per line of the 11-pt wrapped texts on 总览
+REASON_COL = 8  # hidden column I of 总览: each reason's formula, beside its row of the level table
+
+
+def _height(text: str, width: int, line: int) -> float:
+    """Row height in points for ``text`` wrapped in ``width`` characters — merged cells never grow by themselves."""
+    return line * text_lines(text, width) + 5
 
 
 # ---------------------------------------------------------------- the other sheets
@@ -465,7 +583,8 @@ def _write_gaps(wb, styles: Styles, s: Summary) -> None:
     rows = [[pos, g.number, g.name, g.level1, g.points, g.score, g.recoverable, "★" if g.number in s.recovery else "",
              units_text(g.leads), units_text(g.responsibles), "\n".join(g.actions)]
             for pos, g in enumerate(s.gaps, start=1)]
-    table(ws, styles, layout.GAP_COLUMNS, rows, header_row=2, wrap_cols=(2, 8, 9, 10))
+    table(ws, styles, layout.for_scheme(layout.GAP_COLUMNS, s.result.scheme.indicator_label), rows, header_row=2,
+          wrap_cols=(2, 8, 9, 10))
 
 
 def _write_progress(wb, styles: Styles, s: Summary) -> None:
@@ -515,6 +634,8 @@ def _write_answers(wb, styles: Styles, s: Summary) -> None:
         if row[6] == "%" and isinstance(row[5], Fraction):
             row[5] = lambda ws_, r, c, v=row[5]: ws_.write_number(r, c, float(v), styles.rate)
     table(ws, styles, layout.ANSWER_COLUMNS, rows, wrap_cols=(3, 11))
+    key = layout.ANSWER_COLUMNS.index(layout.ANSWER_KEY)
+    ws.set_column(key, key, layout.ANSWER_KEY.width, None, {"hidden": True})  # row keys are for zonekit, not for people
 
 
 def _item_text(scheme, key: str) -> str:
@@ -533,7 +654,8 @@ def _write_evidence(wb, styles: Styles, s: Summary, base: Path) -> None:
             write_link(ws_, r, c, target, base, styles.link, name, "打开佐证材料")
 
         rows.append([e.number, names.get(e.number, ""), e.unit, e.name, link, e.note])
-    table(ws, styles, layout.EVIDENCE_COLUMNS, rows, wrap_cols=(1, 5))
+    table(ws, styles, layout.for_scheme(layout.EVIDENCE_COLUMNS, s.result.scheme.indicator_label), rows,
+          wrap_cols=(1, 5))
 
 
 # ---------------------------------------------------------------- entry points
