@@ -453,3 +453,33 @@ def _saved_of(data: bytes) -> datetime:
     core = read_part(data, "docProps/core.xml")
     m = re.search(r"<dcterms:modified[^>]*>([^<]+)<", core)
     return datetime.fromisoformat(m.group(1).replace("Z", "+00:00")) if m else when(20)
+
+
+def with_excel_cell_image(data: bytes, sheet: str, cell: str, image: bytes) -> bytes:
+    """Excel's picture placed in a cell (插入→图片→放置在单元格中): the cell holds #VALUE! with vm="1", the picture
+    is a rich value (xl/metadata.xml, xl/richData/*) — the parts as xlsxwriter's embed_image writes them."""
+    import tempfile
+    from pathlib import Path
+
+    import xlsxwriter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        picture, book = Path(tmp) / "p.png", Path(tmp) / "b.xlsx"
+        picture.write_bytes(image)
+        wb = xlsxwriter.Workbook(str(book))
+        wb.add_worksheet().embed_image(0, 0, str(picture))
+        wb.close()
+        with zipfile.ZipFile(book) as zf:
+            add = {n: zf.read(n) for n in zf.namelist() if n.startswith(("xl/richData/", "xl/media/"))
+                   or n == "xl/metadata.xml"}
+            types = zf.read("[Content_Types].xml").decode()
+    add = {n.replace("media/image", "media/xlimage"): v.replace(b"media/image", b"media/xlimage")
+           for n, v in add.items()}
+    part = _sheet_part(data, sheet)
+    xml = read_part(data, part)
+    xml, n = re.subn(rf'<c r="{cell}"(?: [^>]*?)?(?:/>|>.*?</c>)', f'<c r="{cell}" t="e" vm="1"><v>#VALUE!</v></c>',
+                     xml, count=1, flags=re.S)
+    assert n == 1, f"{cell} is not a cell of {sheet}"
+    overrides = "".join(re.findall(r'<Override PartName="/xl/(?:richData|metadata)[^>]*/>', types))
+    return rezip(data, replace={part: xml.encode(), "[Content_Types].xml": _content_types(data, overrides)},
+                 add=add)

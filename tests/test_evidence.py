@@ -354,3 +354,15 @@ def test_collect__return_resaved_by_libreoffice_as_xlsx_xls__pictures_extracted_
         lost = [(i.code, i.sheet, i.cell) for i in result.issues.issues if i.code.startswith("R3")]
         # .xlsx keeps the DISPIMG formula (warned); an .xls from LibreOffice keeps nothing of it (#N/A)
         assert lost == ([("R302", IND, k16)] if fmt == "xlsx" else []), fmt
+
+
+def test_collect__excel_picture_placed_in_cell__extracted_under_its_indicator(tmp_path):
+    from tests.returns_corpus import with_excel_cell_image
+
+    project = new_project(tmp_path)
+    cell = ref(project, MARKET, "16")
+    (project.returned / "监管.xlsx").write_bytes(with_excel_cell_image(completed(project, MARKET), IND, cell, GREEN))
+    result = collect(project, today=TODAY)
+    assert evidence_of(result) == [("16", f"{IND}!{cell}", "", GREEN)]
+    assert [e.kind for e in result.evidence] == ["单元格图片"]
+    assert [i.code for i in result.issues.issues if i.code.startswith("R3")] == []

@@ -34,6 +34,8 @@ NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 NS_XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+NS_RICH = "http://schemas.microsoft.com/office/spreadsheetml/2017/richdata"
+NS_RICH_REL = "http://schemas.microsoft.com/office/spreadsheetml/2022/richvaluerel"
 NS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 NS_DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
 NS_XLINK = "http://www.w3.org/1999/xlink"
@@ -42,11 +44,12 @@ NS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 CELLIMAGES = "xl/cellimages.xml"
 _DISPIMG = re.compile(r'DISPIMG\(\s*(?:&quot;|")(ID_[0-9A-Za-z]+)(?:&quot;|")', re.I)
 _CELL_START = re.compile(r"<(?:\w+:)?c\s([^>]*)>")
+_VM_CELL = re.compile(r'<(?:\w+:)?c\s[^>]*?\bvm="(\d+)"[^>]*>')
 _ATTR_R = re.compile(r'\br="([A-Z]+)(\d+)"')
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".webp", ".svg", ".pict"}
 
 KIND_FLOATING = "图片"
-KIND_IN_CELL = "单元格图片"
+KIND_IN_CELL = "单元格图片"  # WPS DISPIMG, or Excel's "放置在单元格中" (rich value)
 BLIP = "blip:"  # member prefix of a picture in an .xls: blip:<index in the BLIP store><ext>
 
 # ---------------------------------------------------------------- messages (R3xx: pictures)
@@ -241,6 +244,7 @@ def find_pictures(zf: zipfile.ZipFile, names: set[str], parts: dict[str, str],
     pictures: list[Picture] = []
     problems: list[Problem] = []
     images = _cell_images(zf, names)
+    rich = _rich_images(zf, names)
     media = any(n.startswith("xl/media/") for n in names)
     for sheet, part in parts.items():
         if part not in names:
@@ -255,6 +259,10 @@ def find_pictures(zf: zipfile.ZipFile, names: set[str], parts: dict[str, str],
         if sheet == layout.SHEET_IDENTITY:
             continue  # hidden and protected: written by zonekit, never by a unit
         xml = read(part)
+        if rich and b' vm="' in xml:
+            found, missing = _rich_pictures(xml, sheet, rich, names)
+            pictures += found
+            problems += [Problem(R_LOST_PICTURE, sheet, cell) for cell in missing]
         if not has_dispimg(xml):
             continue
         text = xml.decode("utf-8", "replace")
@@ -334,6 +342,73 @@ def _cell_images(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str] | None:
         if rid in rels:
             out[props.get("name", "")] = rels[rid]
     return out
+
+
+def _rich_images(zf: zipfile.ZipFile, names: set[str]) -> dict[int, str]:
+    """Excel's pictures placed in a cell (Microsoft 365 "放置在单元格中", rust/xlsxwriter embed_image): the cell's
+    value-metadata index (its vm attribute, 1-based) → media part, through xl/metadata.xml (valueMetadata →
+    futureMetadata XLRICHVALUE → rich value), xl/richData/*richvalue.xml (the LocalImageIdentifier member) and
+    richValueRel.xml (→ its relationships → xl/media/…). {} when the workbook has none."""
+    parts = {n.lower(): n for n in names if n.startswith("xl/richData/")}
+    rel_part = parts.get("xl/richdata/richvaluerel.xml")
+    values_part = parts.get("xl/richdata/rdrichvalue.xml") or parts.get("xl/richdata/richvalue.xml")
+    if rel_part is None or values_part is None or "xl/metadata.xml" not in names:
+        return {}
+    rel_ids = _rels(zf, names, rel_part)
+    targets = [rel_ids.get(rel.get(f"{{{NS_REL}}}id", "")) for rel in parse_xml(zf.read(rel_part))
+               if rel.tag.endswith("}rel")]
+    position = {}  # structure index → which member holds the image's index into richValueRel
+    structures = parts.get("xl/richdata/rdrichvaluestructure.xml") or parts.get("xl/richdata/richvaluestructure.xml")
+    if structures is not None:
+        for n, structure in enumerate(parse_xml(zf.read(structures)).iter(f"{{{NS_RICH}}}s")):
+            keys = [k.get("n", "") for k in structure.iter(f"{{{NS_RICH}}}k")]
+            if "_rvRel:LocalImageIdentifier" in keys:
+                position[n] = keys.index("_rvRel:LocalImageIdentifier")
+    images = []  # rich value index → media part or None
+    for value in parse_xml(zf.read(values_part)).iter(f"{{{NS_RICH}}}rv"):
+        members = [v.text or "" for v in value.iter(f"{{{NS_RICH}}}v")]
+        structure = int(value.get("s", "0")) if (value.get("s") or "0").isdigit() else -1
+        at = 0 if structures is None else position.get(structure)  # None: a rich value that is no picture
+        try:
+            images.append(targets[int(members[at])] if at is not None else None)
+        except (IndexError, ValueError):
+            images.append(None)
+    meta = parse_xml(zf.read("xl/metadata.xml"))
+    kinds = [t.get("name", "") for t in meta.iter(f"{{{NS_MAIN}}}metadataType")]
+    future = {}
+    for block in meta.iter(f"{{{NS_MAIN}}}futureMetadata"):
+        if block.get("name") == "XLRICHVALUE":
+            future = {n: rvb.get("i") for n, bk in enumerate(block.findall(f"{{{NS_MAIN}}}bk"))
+                      for rvb in bk.iter(f"{{{NS_RICH}}}rvb")}
+    out = {}
+    value_meta = meta.find(f"{{{NS_MAIN}}}valueMetadata")
+    for n, bk in enumerate(value_meta.findall(f"{{{NS_MAIN}}}bk") if value_meta is not None else []):
+        rc = bk.find(f"{{{NS_MAIN}}}rc")
+        try:
+            kind = kinds[int(rc.get("t", "0")) - 1]
+            value = int(future[int(rc.get("v", "-1"))])
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+            continue
+        if kind == "XLRICHVALUE" and 0 <= value < len(images) and images[value]:
+            out[n + 1] = images[value]
+    return out
+
+
+def _rich_pictures(xml: bytes, sheet: str, rich: dict[int, str], names: set[str]) -> tuple[list[Picture], list[str]]:
+    """The cells of one sheet showing a picture placed in the cell, and the cells whose image part is missing."""
+    text = xml.decode("utf-8", "replace")
+    out, missing = [], []
+    for found in _VM_CELL.finditer(text):
+        ref = _ATTR_R.search(found.group(0))
+        member = rich.get(int(found.group(1)))
+        if ref is None or member is None:
+            continue
+        row, col = int(ref.group(2)) - 1, col_index(ref.group(1))
+        if member in names:
+            out.append(Picture(sheet, a1(row, col), row, col, member, KIND_IN_CELL))
+        else:
+            missing.append(a1(row, col))
+    return out, missing
 
 
 def _drawing_pictures(zf: zipfile.ZipFile, names: set[str], part: str, sheet: str) -> list[Picture]:
