@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import struct
 import urllib.parse
+import zipfile
 import zlib
 from datetime import date
 from pathlib import Path
@@ -333,7 +334,8 @@ def test_xls_drawing__declared_size_past_the_data__refused_not_read_beyond():
 
 
 @pytest.mark.office
-def test_collect__return_resaved_by_libreoffice_as_xlsx_xls__pictures_extracted_and_lost_one_warned(tmp_path):
+def test_collect__return_resaved_by_libreoffice_as_xlsx_xls_ods__pictures_extracted_and_lost_one_warned(tmp_path):
+    from zonekit.evidence import find_ods_pictures, picture_bytes
     from zonekit.office import convert_many
 
     project = new_project(tmp_path / "p")
@@ -354,6 +356,12 @@ def test_collect__return_resaved_by_libreoffice_as_xlsx_xls__pictures_extracted_
         lost = [(i.code, i.sheet, i.cell) for i in result.issues.issues if i.code.startswith("R3")]
         # .xlsx keeps the DISPIMG formula (warned); an .xls from LibreOffice keeps nothing of it (#N/A)
         assert lost == ([("R302", IND, k16)] if fmt == "xlsx" else []), fmt
+    ods = convert_many([source], "ods", tmp_path / "ods")[0]
+    with zipfile.ZipFile(ods) as zf:
+        pictures, problems = find_ods_pictures(zf, set(zf.namelist()))
+    data = ods.read_bytes()
+    assert [(p.sheet, p.cell, picture_bytes(data, p.member)) for p in pictures] == [(IND, k11, RED), (IND, k12, GREEN)]
+    assert [(p.code, p.sheet, p.cell) for p in problems] == [("R302", IND, k16)]
 
 
 def test_collect__excel_picture_placed_in_cell__extracted_under_its_indicator(tmp_path):
