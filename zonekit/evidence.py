@@ -545,9 +545,12 @@ def find_xls_pictures(data: bytes) -> tuple[list[Picture], list[Problem]]:
     pictures: list[Picture] = []
     problems: list[Problem] = []
     try:
-        placed, store, _encrypted = read_pictures(data)
+        placed, store, encrypted = read_pictures(data)
     except (XlsDrawingError, struct.error, IndexError, ValueError) as exc:
         return [], [Problem(R_PICTURE_UNREADABLE, value="", params={"reason": f"图形数据损坏：{exc}"})]
+    if encrypted:  # values may still be readable (Excel's default "VelvetSweatshop" key), pictures are not
+        return [], [Problem(R_PICTURE_UNREADABLE, value="", params={"reason": "文件设置了保护（加密），"
+                                                                             "其中如有图片无法读取"})]
     used = set()
     for shape in placed:
         blip = store[shape.blip - 1] if 1 <= shape.blip <= len(store) else None
