@@ -82,7 +82,8 @@ def collect_info_from(collected, project: Project) -> CollectInfo:
                                           status=e.role, note=note))
     evidence = [Evidence(e.indicator, e.unit, Path(e.path).name, project.output / e.path,
                          f"来自 {e.source} {e.sheet}!{e.cell}") for e in collected.evidence]
-    return CollectInfo(collected.answers, units, given, evidence, set(collected.conflicts))
+    return CollectInfo(collected.answers, units, given, evidence, set(collected.conflicts),
+                       progress=dict(collected.progress))
 
 
 def open_issues(collected) -> list[Issue]:

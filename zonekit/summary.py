@@ -84,6 +84,9 @@ class CollectInfo:
     evidence: list[Evidence] = field(default_factory=list)
     conflicts: set[str] = field(default_factory=set)  # indicator numbers with conflicting answers
     collected_at: str = ""
+    # indicator number → what each unit wrote on its row (intake's ProgressEntry: progress, evidence, files,
+    # problems), leads first; the self-evaluation report quotes it
+    progress: dict[str, list] = field(default_factory=dict)
 
     @property
     def expected(self) -> int:
