@@ -406,6 +406,30 @@ def evidence_pack_command(directory, as_json):
         click.echo(pack.render())
 
 
+@main.command("report")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="覆盖已被修改过的初稿（修改的内容会丢失）。")
+def report_command(directory, force):
+    """自评报告初稿：评分（同 zonekit score，评分汇总表一并更新），写出 3-输出/自评报告（初稿）.docx。
+
+    报告含封面、目录、创建工作开展情况、自评得分（总分、一级指标、结论及原因）、指标完成情况（逐项得分、
+    计分过程、牵头单位和各单位工作进展）、存在的问题和差距、下一步工作、附件：佐证材料目录。
+    需创建办自己写的地方标黄写作【请填写：…】。
+
+    初稿被修改过（在 Word、WPS 中编辑保存过）就不会被覆盖：先把它改名，或加 --force 覆盖。
+    退出码同 zonekit score：评分核定中有被拒绝的核定时为 1（报告仍会写出）。
+
+    \b
+    示例：zonekit report 新绛创建
+          zonekit report 新绛创建 --force
+    """
+    from zonekit.report import write_report
+
+    run = write_report(directory, force=force)
+    click.echo(run.render())
+    exit_with(int(not run.valid))
+
+
 @main.command("demo")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def demo_command(directory):

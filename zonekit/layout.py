@@ -353,3 +353,7 @@ def for_scheme(columns: tuple[Column, ...], indicator_label: str, second_level: 
 
 
 ANSWER_KEY = ANSWER_COLUMNS[2]  # 填报明细's 键 column: internal row keys, written but hidden
+
+# ---------------------------------------------------------------- self-evaluation report (issue 14)
+REPORT = "自评报告（初稿）.docx"  # in OUTPUT_DIR; the office edits it, zonekit replaces it only while unedited
+REPORT_RECORD = ".zonekit-report.json"  # in OUTPUT_DIR: the SHA-256 of the draft zonekit last wrote
