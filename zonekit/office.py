@@ -33,6 +33,12 @@ _PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+# With Writer installed, soffice opens a file Calc cannot read as a text document and "converts" that; naming the
+# workbook format's import filter keeps a damaged workbook an error (verified with LibreOffice 7.4).
+_CALC_FILTERS = {".xlsx": "Calc MS Excel 2007 XML", ".xlsm": "Calc MS Excel 2007 VBA XML", ".xls": "MS Excel 97",
+                 ".ods": "calc8"}
+
+
 def find_soffice() -> str:
     """The soffice executable; WorkbookError when LibreOffice is not installed."""
     found = shutil.which("soffice") or shutil.which("libreoffice")
@@ -78,8 +84,11 @@ def convert_many(sources: list[Path | str], fmt: str, outdir: Path | str,
         profile = Path(work) / "profile"
         (profile / "user").mkdir(parents=True)
         (profile / "user" / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
+        kinds = {s.suffix.lower() for s in sources}
+        only = kinds.pop() if len(kinds) == 1 else ""
+        infilter = [f"--infilter={_CALC_FILTERS[only]}"] if only in _CALC_FILTERS else []
         args = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
-                "--nodefault", "--nolockcheck", "--convert-to", fmt, "--outdir", staging, *map(str, sources)]
+                "--nodefault", "--nolockcheck", *infilter, "--convert-to", fmt, "--outdir", staging, *map(str, sources)]
         done = _run(args, timeout)
         staged = [Path(staging) / t.name for t in targets]
         failed = [s.name for s, out in zip(sources, staged) if not out.is_file() or out.stat().st_size == 0]
