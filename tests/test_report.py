@@ -126,6 +126,7 @@ def test_report__units_progress_and_pictures__under_their_indicator_and_in_the_a
     assert phases[1] == ["启动阶段", "2024年1月1日至2024年9月30日", "制定创建方案"]
     text = all_text(document)
     assert "尚未报送可用填报表的单位：县商务局" in text
+    assert "运行 zonekit evidence pack" in text  # the package to hand over with the report
     assert "【请填写：创建工作的主要做法、亮点和成效" in text
     assert placeholders == text.count("【请填写：")
 

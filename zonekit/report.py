@@ -692,6 +692,9 @@ def _annex(w: _Writer, f: ReportFacts) -> None:
         w.table(["编号", f.indicator_label, "单位", "佐证材料", "文件位置"],
                 [[e.number or layout.EVIDENCE_UNSORTED, e.name, e.unit, e.what, e.where or "—"] for e in f.evidence],
                 [12, 36, 26, 46, 36], center_cols=(0,))
+        hint = w.new(TABLE_STYLE)
+        w.mark(hint, f"【提示：运行 zonekit evidence pack 可把这些图片按一级指标和指标编号整理到 {layout.OUTPUT_DIR}/"
+                     f"{layout.EVIDENCE_PACK_DIR}/，并附可打印的{Path(layout.EVIDENCE_PACK_INDEX).stem}，随本报告提交。】")
     else:
         w.para(f"按{f.indicator_label}列出各单位在填报表中说明的佐证材料（填报表中没有随表交回的文件）。")
         w.table(["编号", f.indicator_label, "单位", "佐证材料"],
