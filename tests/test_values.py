@@ -145,3 +145,46 @@ def test_kinds__same_names_as_the_workbook_measures():
     assert {SHARE, GROWTH, COUNT, AMOUNT} == {"percent", "growth", "count", "amount"}
     assert SCORE == "score"
     assert DataRow.measure  # unitbook decides the measure; intake maps it one to one
+
+
+# ---------------------------------------------------------------- totality: any value ends as a value or a code
+
+
+@pytest.mark.parametrize("typed", [float("inf"), float("-inf"), float("nan"), "9" * 5000, "1" + "0" * 401])
+def test_parse_number__infinite_nan_or_thousands_of_digits__r116_not_an_exception(typed):
+    assert parse_number(typed, AMOUNT, "万元") == (None, [values.R_BAD_NUMBER])
+
+
+def test_parse_number__1e22_and_19_digits__exact_and_shown_whole():
+    assert parse_number(1e22, AMOUNT, "万元") == (F(10) ** 22, [])
+    value, _ = parse_number("1234567890123456789", COUNT, "户")
+    assert value == 1234567890123456789 and show_value(value, COUNT) == "1234567890123456789"
+    assert values.cell_text(1.2345678901234568e18) == "1234567890123460000"
+    assert values.cell_text(float("inf")) == "inf" and values.cell_text(float("nan")) == "nan"
+
+
+@given(st.one_of(st.floats(), st.integers(min_value=-(10**30), max_value=10**30), st.text(max_size=60),
+                 st.from_regex(r"[+-]?\d{1,600}(\.\d{0,50})?%?", fullmatch=True)),
+       st.sampled_from([SHARE, GROWTH, COUNT, AMOUNT, SCORE]), st.sampled_from([True, False, None]))
+def test_parse_number__anything_at_all__a_value_or_codes_and_shown_without_error(typed, kind, percent_format):
+    value, notes = parse_number(typed, kind, "%" if kind in (SHARE, GROWTH) else "万元", percent_format)
+    assert value is None or isinstance(value, F)
+    assert all(code in values.__dict__.values() for code in notes)
+    show_value(value, kind)
+    values.raw_text(typed)
+    if value is not None and notes and values.R_PERCENT_AMBIGUOUS in notes:
+        values.other_percent_reading(typed, value)
+
+
+def test_exact__nan_infinity_and_huge_exponents__not_a_number():
+    from decimal import Decimal
+
+    from zonekit.exact import NotANumber, fmt_number, fmt_percent, to_decimal, to_fraction
+
+    for bad in ("NaN", "Infinity", "1e999999999", Decimal("NaN"), float("inf")):
+        with pytest.raises(NotANumber):
+            to_fraction(bad)
+    assert fmt_number(F(10) ** 22 + F(1, 3), 6) == "10000000000000000000000.333333"
+    assert fmt_percent(F(10) ** 20) == "10000000000000000000000.0%"
+    assert str(to_decimal(F(10) ** 30 + F(1, 4))) == "1000000000000000000000000000000.25"
+    assert fmt_number(F(-1, 1000)) == "0" and fmt_number(F(5, 1000)) == "0.01" and fmt_number(F(-5, 1000)) == "-0.01"

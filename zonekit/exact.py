@@ -1,14 +1,16 @@
 """Exact numbers: build Fractions from what the user or the scheme wrote, and format them for people.
 
 Never compares binary floats: a float read back from a workbook is first brought to the 15 significant
-digits Excel itself keeps, so 0.15 typed in Excel is exactly 15%.
+digits Excel itself keeps, so 0.15 typed in Excel is exactly 15%. Total: every function here either returns or
+raises NotANumber, whatever the size of the number (NaN, infinity, 1e308, thousands of digits).
 """
 
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Decimal, InvalidOperation, getcontext, localcontext
 from fractions import Fraction
 
 EXCEL_DIGITS = 15
+MAX_DIGITS = 400  # digits of a number read from text or a constant; more is not a number anyone typed
 
 
 class NotANumber(ValueError):
@@ -16,8 +18,25 @@ class NotANumber(ValueError):
 
 
 def from_float(value: float) -> Fraction:
-    """The Fraction of a float as Excel shows it (15 significant digits)."""
+    """The Fraction of a float as Excel shows it (15 significant digits); NotANumber for NaN and infinities."""
+    if not math.isfinite(value):
+        raise NotANumber(repr(value))
     return Fraction(Decimal(format(value, f".{EXCEL_DIGITS}g")))
+
+
+def decimal_fraction(text: str) -> Fraction:
+    """The exact value of a decimal numeral ("1.5", "-2e3"); NotANumber for anything else, for NaN and
+    infinities, and for numerals with more than MAX_DIGITS digits or an exponent that would make them so."""
+    try:
+        dec = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise NotANumber(text) from None
+    if not dec.is_finite():
+        raise NotANumber(text)
+    sign, digits, exponent = dec.as_tuple()
+    if len(digits) > MAX_DIGITS or abs(exponent) > MAX_DIGITS:
+        raise NotANumber(text[:40] + ("…" if len(text) > 40 else ""))
+    return Fraction(dec)
 
 
 def to_fraction(value) -> Fraction:
@@ -31,24 +50,33 @@ def to_fraction(value) -> Fraction:
     if isinstance(value, float):
         return from_float(value)
     if isinstance(value, Decimal):
-        return Fraction(value)
+        return decimal_fraction(str(value))
     if isinstance(value, str):
         text = value.strip()
         percent = text.endswith("%")
         if percent:
             text = text[:-1].strip()
-        try:
-            number = Fraction(Decimal(text))
-        except (InvalidOperation, ValueError):
-            raise NotANumber(value) from None
+        number = decimal_fraction(text)
         return number / 100 if percent else number
     raise NotANumber(repr(value))
 
 
 def to_decimal(value: Fraction, places: int = 10) -> Decimal:
     """A Decimal for writing to a workbook; exact when the fraction terminates within ``places``."""
-    quantum = Decimal(1).scaleb(-places)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum).normalize()
+    scaled = value * 10 ** places
+    whole, rest = divmod(abs(scaled.numerator), scaled.denominator)
+    if 2 * rest > scaled.denominator or (2 * rest == scaled.denominator and whole % 2):
+        whole += 1  # half to even, as Decimal.quantize did
+    with _unbounded():
+        return Decimal(-whole if scaled < 0 else whole).scaleb(-places).normalize()
+
+
+def _unbounded():
+    """A Decimal context in which any integer scaled by any power of ten is exact (the default 28 digits would
+    round 1e22 shown with six decimals)."""
+    ctx = getcontext().copy()
+    ctx.prec, ctx.Emax, ctx.Emin = MAX_PREC, MAX_EMAX, MIN_EMIN
+    return localcontext(ctx)
 
 
 MAX_PLACES = 12  # decimals tried before a value is shown as a fraction
@@ -63,7 +91,8 @@ def _quantize(value: Fraction, places: int, up: bool = False) -> Decimal:
         whole = math.ceil(scaled)
     else:
         whole = math.floor(abs(scaled) + Fraction(1, 2)) * (1 if scaled >= 0 else -1)
-    return Decimal(whole).scaleb(-places)
+    with _unbounded():  # exact for any size: 1e22 with six decimals has 29 digits
+        return Decimal(whole).scaleb(-places)
 
 
 def _plain(dec: Decimal, keep: int = 0) -> str:

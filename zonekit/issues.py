@@ -55,11 +55,22 @@ class Issue:
         return asdict(self)
 
 
+SHOWN_CHARS = 300  # of a value quoted in a message; a 40,000-character cell must not become the message
+VALUE_CHARS = 2000  # of the value kept beside the message
+
+
+def clip(text: str, limit: int) -> str:
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}…（共{len(text)}字）"
+
+
 def issue(code: str, *, file="", unit="", sheet="", cell="", value="", **params) -> Issue:
     """Build an Issue from the catalogue; ``params`` fill the template (position fields too)."""
     severity, template = MESSAGES[code]
     fill = dict(file=file, unit=unit, sheet=sheet, cell=cell, value=value, **params)
-    return Issue(code, severity, template.format(**fill), str(file), unit, sheet, cell, "" if value is None else str(value))
+    fill = {k: clip(v, SHOWN_CHARS) if isinstance(v, str) and len(v) > SHOWN_CHARS else v for k, v in fill.items()}
+    return Issue(code, severity, template.format(**fill), str(file), unit, sheet, cell,
+                 "" if value is None else clip(value, VALUE_CHARS))
 
 
 @dataclass

@@ -12,6 +12,7 @@ between 0 and 1 in such a row is ambiguous (0.125 may mean 12.5%) and gets a war
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date, datetime, time
@@ -19,7 +20,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from zonekit import layout
-from zonekit.exact import fmt_number, from_float
+from zonekit.exact import NotANumber, decimal_fraction, fmt_number, from_float
 from zonekit.issues import ERROR, WARNING, define
 
 # ---------------------------------------------------------------- message codes (R1xx: values)
@@ -48,6 +49,8 @@ R_CLAIM_NOTE = define("R114", WARNING, "{sheet}!{cell}「{value}」已按「{rea
                                        "“佐证材料说明”中，本格只填 是 或 否。")
 R_SCORE_OVER = define("R115", ERROR, "{sheet}!{cell} 自评分「{value}」超过该项分值{points}分，未采用；"
                                      "请填写0–{points}之间的分数。")
+R_BAD_NUMBER = define("R116", ERROR, "{sheet}!{cell}「{value}」不是可用的数字（无穷大、非数值或位数过多），未采用；"
+                                     "请填写正常的阿拉伯数字（计量单位{measure}）。")
 R_NONE_WORD = define("R120", WARNING, "{sheet}!{cell}「{value}」按未填写处理；如实际为0请填写 0。")
 
 # ---------------------------------------------------------------- kinds of numbers
@@ -95,6 +98,8 @@ def parse_number(raw, kind: str = AMOUNT, unit: str = "", percent_format: bool |
         return Reading(None, [R_NOT_NUMBER])
     explicit_percent = False
     if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return Reading(None, [R_BAD_NUMBER])  # 1e309 or NaN stored in a numeric cell
         number = Fraction(raw) if isinstance(raw, int) else from_float(raw)
         if rate:
             if percent_format is True:
@@ -160,10 +165,15 @@ def _parse_text(original: str, unit: str, rate: bool, notes: list[str]) -> tuple
                     for w in _OTHER_UNITS)
         notes.append(R_WRONG_UNIT if other else R_NOT_NUMBER)
         return None
+    try:
+        number = decimal_fraction(text)
+    except NotANumber:  # thousands of digits: not a number anyone typed, and too big to compute with
+        notes.append(R_BAD_NUMBER)
+        return None
     if not (found or percent):
         found.append(R_TEXT_NUMBER)
     notes.extend(found)
-    return Fraction(text), percent
+    return number, percent
 
 
 def _check_range(number: Fraction, kind: str, unit: str, notes: list[str]) -> tuple[Fraction | None, list[str]]:
@@ -249,7 +259,7 @@ def cell_text(raw) -> str:
     if isinstance(raw, bool):
         return layout.YES if raw else layout.NO
     if isinstance(raw, float):
-        return fmt_number(from_float(raw), 10)
+        return fmt_number(from_float(raw), 10) if math.isfinite(raw) else repr(raw)
     if isinstance(raw, (datetime, date, time)):
         return raw.isoformat()
     return str(raw).strip()
