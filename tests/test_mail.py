@@ -340,6 +340,25 @@ def test_write_drafts__one_eml_per_unit__parses_back_with_the_workbook(tmp_path)
         assert decoded(message, "Subject").endswith(f"（{entry.unit}）")
 
 
+def test_write_drafts__one_draft_cannot_be_replaced__no_draft_changed(tmp_path):
+    from zonekit.errors import OutputError
+    from zonekit.files import STAGING_DIR
+
+    project = make_project(tmp_path)
+    manifest = make_manifest(project)
+    mail.write_drafts(project, mail.plan_mail(project, manifest, now=dt.datetime(2024, 5, 1, 9)))
+    folder = tmp_path / layout.OUTGOING_DIR / layout.DRAFTS_DIR
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    blocked = folder / "下发-县商务局.eml"
+    blocked.unlink()
+    blocked.mkdir()  # something took the draft's name: the run must not leave the others half new
+    with pytest.raises(OutputError, match="下发-县商务局.eml」是一个文件夹"):
+        mail.write_drafts(project, mail.plan_mail(project, manifest, now=dt.datetime(2024, 5, 2, 9)))
+    after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    assert after == {k: v for k, v in before.items() if k != blocked.name}
+    assert not (folder / STAGING_DIR).exists()
+
+
 def test_write_drafts__dry_run__writes_nothing(tmp_path):
     project = make_project(tmp_path)
     result = mail.write_drafts(project, mail.plan_mail(project, make_manifest(project)), dry_run=True)

@@ -5,27 +5,78 @@ Errors in user data come back as reports; ZonekitError becomes a one-line Chines
 
 from __future__ import annotations
 
+import errno
 import json
+import signal
 import sys
+import threading
 import traceback
 
 import click
 
 from zonekit import __version__
-from zonekit.errors import ZonekitError
+from zonekit.errors import Terminated, ZonekitError
 
 
 class ZonekitGroup(click.Group):
-    """Turns ZonekitError into a clean message (exit 1); a traceback only with --verbose."""
+    """Turns ZonekitError and any OS error into a clean message (exit 1), Ctrl-C and SIGTERM into a short note
+    (exit 130 / 143) after every cleanup has run; a traceback only with --verbose."""
 
     def invoke(self, ctx):
+        previous = _on_sigterm()
         try:
             return super().invoke(ctx)
         except ZonekitError as exc:
-            if ctx.obj and ctx.obj.get("verbose"):
-                traceback.print_exc()
-            click.echo(f"错误：{exc}", err=True)
-            ctx.exit(1)
+            _fail(ctx, f"错误：{exc}", 1)
+        except OSError as exc:
+            _fail(ctx, f"错误：{os_error_message(exc)}", 1)
+        except KeyboardInterrupt as exc:
+            what = "收到终止信号" if isinstance(exc, Terminated) else "已中断"
+            _fail(ctx, f"{what}：正在写的输出文件没有替换，上次的输出文件保持完整；重新运行同一命令即可。",
+                  143 if isinstance(exc, Terminated) else 130)
+        finally:
+            _restore_sigterm(previous)
+
+
+def _fail(ctx, message: str, code: int) -> None:
+    if ctx.obj and ctx.obj.get("verbose"):
+        traceback.print_exc()
+    click.echo(message, err=True)
+    ctx.exit(code)
+
+
+def os_error_message(exc: OSError) -> str:
+    """An OS error as one Chinese sentence naming the file and what to do."""
+    from zonekit.intake import printable
+
+    where = printable(str(exc.filename)) if getattr(exc, "filename", None) else "文件"
+    if isinstance(exc, PermissionError):
+        return f"没有权限读写 {where}。请确认它没有在 Excel、WPS 中打开，文件夹不是只读，然后重试。"
+    if isinstance(exc, FileNotFoundError):
+        return f"找不到 {where}。请确认路径正确、文件没有被移走，然后重试。"
+    if isinstance(exc, IsADirectoryError):
+        return f"{where} 是一个文件夹，不是文件。请检查路径后重试。"
+    if isinstance(exc, NotADirectoryError):
+        return f"{where} 的路径中有一部分是文件而不是文件夹。请检查路径后重试。"
+    if getattr(exc, "errno", None) == errno.ENOSPC:
+        return f"磁盘空间不足，无法写入 {where}。请清理磁盘后重试。"
+    return f"读写 {where} 时出错（{exc.strerror or exc}）。请检查文件和文件夹后重试。"
+
+
+def _on_sigterm():
+    """SIGTERM raises Terminated in the main thread, so cleanups (workers, staged outputs) run as for Ctrl-C."""
+    if not hasattr(signal, "SIGTERM") or threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise Terminated()
+
+    return signal.signal(signal.SIGTERM, stop)
+
+
+def _restore_sigterm(previous) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=ZonekitGroup, context_settings={"help_option_names": ["-h", "--help"]})

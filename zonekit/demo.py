@@ -17,7 +17,7 @@ import openpyxl
 
 from zonekit import layout
 from zonekit.errors import ProjectError
-from zonekit.files import write_atomic
+from zonekit.files import OutputSet, atomic_path, write_atomic
 from zonekit.scheme import DATA_ROOT
 
 SAMPLES = DATA_ROOT / "samples" / "新绛县"
@@ -133,7 +133,8 @@ def _edit_workbench(root: Path, years: list[int]) -> None:
         if str(row[0].value) == number:
             row[3].value, row[4].value, row[5].value = float(score), reason, OFFICE[1]
             row[6].value = date.today().isoformat()
-    wb.save(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
 
 
 def _saved(data: bytes, moment: datetime) -> bytes:
@@ -215,22 +216,23 @@ def _deliver(project, books, deadline: date) -> list[str]:
     on_time = datetime.combine(deadline - timedelta(days=5), time(10)).astimezone()
     late = datetime.combine(deadline + timedelta(days=1), time(16)).astimezone()
     folder = project.returned
-    folder.mkdir(parents=True, exist_ok=True)
-    for book in books:
-        if book.unit in NEVER:
-            continue
-        when = late if book.unit in LATE else on_time
-        data = _saved(fill_return(project, book.unit, book.path), when)
-        if book.unit == ZIPPED:
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr(book.path.name, data)
-            write_atomic(folder / f"{book.unit}报送材料.zip", buffer.getvalue())
-            continue
-        if book.unit == DUPLICATE:
-            first = _saved(fill_return(project, book.unit, book.path, first_version=True), on_time - timedelta(days=2))
-            write_atomic(folder / f"{book.path.stem}（初稿）.xlsx", first)
-        write_atomic(folder / book.path.name, data)
+    with OutputSet(folder) as out:  # the returns arrive together, or (Ctrl-C) none does
+        for book in books:
+            if book.unit in NEVER:
+                continue
+            when = late if book.unit in LATE else on_time
+            data = _saved(fill_return(project, book.unit, book.path), when)
+            if book.unit == ZIPPED:
+                buffer = io.BytesIO()
+                with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+                    zf.writestr(book.path.name, data)
+                out.write(f"{book.unit}报送材料.zip", buffer.getvalue())
+                continue
+            if book.unit == DUPLICATE:
+                first = _saved(fill_return(project, book.unit, book.path, first_version=True),
+                               on_time - timedelta(days=2))
+                out.write(f"{book.path.stem}（初稿）.xlsx", first)
+            out.write(book.path.name, data)
     return [f"模拟回收：{len(books) - len(NEVER)}个单位交回（{ZIPPED}用压缩包报送；{DUPLICATE}先交初稿后交修改稿；"
             f"{'、'.join(LATE)}逾期一天才交；{CONFLICT[0]}与{SUPERVISION}填报的市场主体数量不一致；"
             f"{BAD_VALUE[0]}在数值栏填了「{BAD_VALUE[2]}」），{'、'.join(NEVER)}尚未交回。"]

@@ -26,3 +26,8 @@ class MailError(ZonekitError):
 
 class OutputError(ZonekitError):
     """An output cannot be written or replaced (open in Excel, read-only, a folder in its place …)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM): handled like Ctrl-C, so every cleanup runs and no output is half
+    replaced."""

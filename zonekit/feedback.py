@@ -10,7 +10,7 @@ from pathlib import Path
 from zonekit import layout
 from zonekit.evidence import safe_name
 from zonekit.exact import fmt_number
-from zonekit.files import atomic_path
+from zonekit.files import OutputSet
 from zonekit.summary import Styles, Summary, UnitProgress, issue_rows, new_workbook, put, table
 from zonekit.pages import setup_print
 
@@ -56,51 +56,53 @@ def unit_feedback(summary: Summary, unit: str) -> UnitFeedback:
     return UnitFeedback(unit, lost, todo, issues, lead_lost, progress)
 
 
-def _write_one(path: Path, summary: Summary, fb: UnitFeedback) -> None:
+def _write_one(tmp: Path, summary: Summary, fb: UnitFeedback) -> None:
     project, a = summary.project, summary.assessment
-    with atomic_path(path) as tmp:
-        wb = new_workbook(tmp)
-        wb.set_properties({"title": f"{fb.unit}评分反馈", "author": "zonekit"})
-        styles = Styles(wb)
-        ws = wb.add_worksheet(layout.SHEET_FEEDBACK_INFO)
-        ws.set_column(0, 0, 18)
-        ws.set_column(1, 1, 70)
-        ws.write_string(0, 0, f"{project.region}示范区创建评分反馈：{fb.unit}", styles.title)
-        contact = "，".join(x for x in (project.office, project.contact, project.phone, project.email) if x)
-        rows = [("单位", fb.unit), ("填报轮次", project.round), ("生成时间", summary.generated.strftime("%Y-%m-%d %H:%M")),
-                ("回收状态", fb.progress.status),
-                ("本单位牵头指标失分", f"{fmt_number(fb.lead_lost)}分"),
-                ("失分指标", f"{len(fb.lost)}项（见「{layout.SHEET_FEEDBACK_LOST}」）"),
-                ("待办事项", f"{len(fb.todo)}项（见「{layout.SHEET_FEEDBACK_TODO}」）"),
-                ("填报问题", f"{len(fb.issues)}个（见「{layout.SHEET_ISSUES}」）"),
-                ("全县当前得分", f"{a.total_text}分（合格线{fmt_number(a.total_min)}分），{a.verdict}"),
-                ("联系创建办", contact)]
-        for r, (label, value) in enumerate(rows, start=2):
-            ws.write_string(r, 0, label, styles.label)
-            put(ws, r, 1, value, styles.wrap)
-        ws.write_string(len(rows) + 3, 0, "请在下一轮填报中补齐待办事项、修改所列问题，并为自评「是」的分项附上佐证材料。", styles.note)
-        setup_print(ws, landscape=False)
-        table(wb.add_worksheet(layout.SHEET_FEEDBACK_LOST), styles, layout.FEEDBACK_LOST_COLUMNS, fb.lost,
-              wrap_cols=(1, 6, 7))
-        table(wb.add_worksheet(layout.SHEET_FEEDBACK_TODO), styles, layout.FEEDBACK_TODO_COLUMNS, fb.todo,
-              wrap_cols=(1, 2))
-        table(wb.add_worksheet(layout.SHEET_ISSUES), styles, layout.ISSUE_COLUMNS, issue_rows(fb.issues),
-              wrap_cols=(3, 7))
-        wb.close()
+    wb = new_workbook(tmp)
+    wb.set_properties({"title": f"{fb.unit}评分反馈", "author": "zonekit"})
+    styles = Styles(wb)
+    ws = wb.add_worksheet(layout.SHEET_FEEDBACK_INFO)
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 70)
+    ws.write_string(0, 0, f"{project.region}示范区创建评分反馈：{fb.unit}", styles.title)
+    contact = "，".join(x for x in (project.office, project.contact, project.phone, project.email) if x)
+    rows = [("单位", fb.unit), ("填报轮次", project.round), ("生成时间", summary.generated.strftime("%Y-%m-%d %H:%M")),
+            ("回收状态", fb.progress.status),
+            ("本单位牵头指标失分", f"{fmt_number(fb.lead_lost)}分"),
+            ("失分指标", f"{len(fb.lost)}项（见「{layout.SHEET_FEEDBACK_LOST}」）"),
+            ("待办事项", f"{len(fb.todo)}项（见「{layout.SHEET_FEEDBACK_TODO}」）"),
+            ("填报问题", f"{len(fb.issues)}个（见「{layout.SHEET_ISSUES}」）"),
+            ("全县当前得分", f"{a.total_text}分（合格线{fmt_number(a.total_min)}分），{a.verdict}"),
+            ("联系创建办", contact)]
+    for r, (label, value) in enumerate(rows, start=2):
+        ws.write_string(r, 0, label, styles.label)
+        put(ws, r, 1, value, styles.wrap)
+    ws.write_string(len(rows) + 3, 0, "请在下一轮填报中补齐待办事项、修改所列问题，并为自评「是」的分项附上佐证材料。", styles.note)
+    setup_print(ws, landscape=False)
+    table(wb.add_worksheet(layout.SHEET_FEEDBACK_LOST), styles, layout.FEEDBACK_LOST_COLUMNS, fb.lost,
+          wrap_cols=(1, 6, 7))
+    table(wb.add_worksheet(layout.SHEET_FEEDBACK_TODO), styles, layout.FEEDBACK_TODO_COLUMNS, fb.todo,
+          wrap_cols=(1, 2))
+    table(wb.add_worksheet(layout.SHEET_ISSUES), styles, layout.ISSUE_COLUMNS, issue_rows(fb.issues),
+          wrap_cols=(3, 7))
+    wb.close()
 
 
 def feedback_path(output: Path, unit: str) -> Path:
     return Path(output) / layout.FEEDBACK_DIR / layout.FEEDBACK_FILE.format(unit=safe_name(unit))
 
 
-def write_feedback(summary: Summary, output: Path | None = None) -> list[Path]:
-    """One feedback workbook per unit with work to do, in ``output``/单位反馈 (default: the project's output)."""
+def write_feedback(summary: Summary, output: Path | None = None, outputs: OutputSet | None = None) -> list[Path]:
+    """One feedback workbook per unit with work to do, in ``output``/单位反馈 (default: the project's output).
+
+    All of them are replaced together at the end, or none is: in ``outputs`` (the run's OutputSet, committed by
+    the caller with its other outputs), else in a set of their own."""
     output = Path(output) if output is not None else summary.project.output
-    paths = []
-    for unit in summary.project.units:
-        if not summary.project.roles_of(unit.name):
-            continue
-        path = feedback_path(output, unit.name)
-        _write_one(path, summary, unit_feedback(summary, unit.name))
-        paths.append(path)
+    units = [u.name for u in summary.project.units if summary.project.roles_of(u.name)]
+    paths = [feedback_path(output, unit) for unit in units]
+    if outputs is None:
+        with OutputSet(output, paths) as own:
+            return write_feedback(summary, output, own)
+    for unit, path in zip(units, paths):
+        _write_one(outputs.path(path), summary, unit_feedback(summary, unit))
     return paths

@@ -5,6 +5,7 @@ Stops before writing anything when 任务分解 names a unit missing from 单位
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -16,10 +17,10 @@ import xlsxwriter
 
 from zonekit import layout
 from zonekit.errors import ProjectError, WorkbookError
-from zonekit.files import write_atomic
+from zonekit.files import OutputSet
 from zonekit.issues import ERROR, WARNING, Report, define, issue
 from zonekit.project import Project
-from zonekit.unitbook import WRITER_OPTIONS, UnitBookInfo, unit_file_name, write_unit_workbook
+from zonekit.unitbook import WRITER_OPTIONS, UnitBookInfo, build_unit_workbook, unit_file_name
 from zonekit.unitnames import build_index
 
 G_UNKNOWN_UNIT = define("G001", ERROR, "任务分解中的单位「{name}」不在单位名单中（见指标 {numbers}）；{closest}"
@@ -113,16 +114,23 @@ def _start_worker(project: Project, when: datetime) -> None:
     _WORKER.update(project=project, when=when)  # sent once per worker process, not once per unit
 
 
-def _worker_job(job: tuple[str, Path]):
-    unit, path = job
-    return write_unit_workbook(_WORKER["project"], unit, path, _WORKER["when"])
+def _worker_job(job: tuple[str, Path, Path]):
+    return _write_staged(_WORKER["project"], *job, _WORKER["when"])
 
 
-def _write_all(project: Project, jobs: list[tuple[str, Path]], when: datetime):
+def _write_staged(project: Project, unit: str, path: Path, temp: Path, when: datetime) -> UnitBookInfo:
+    """Build one unit's workbook into ``temp`` (its place in the run's OutputSet); the info names ``path``."""
+    data, info = build_unit_workbook(project, unit, when)
+    Path(temp).write_bytes(data)
+    info.path, info.sha256 = Path(path), hashlib.sha256(data).hexdigest()
+    return info
+
+
+def _write_all(project: Project, jobs: list[tuple[str, Path, Path]], when: datetime):
     # Workers build and write: creating a file costs about as much as building it, so both are spread.
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        return [write_unit_workbook(project, unit, path, when) for unit, path in jobs]
+        return [_write_staged(project, unit, path, temp, when) for unit, path, temp in jobs]
     with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(project, when)) as pool:
         return list(pool.map(_worker_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
@@ -146,12 +154,15 @@ def generate(project: Project, out_dir: Path | str | None = None,
             jobs.append((unit.name, out / unit_file_name(seq, unit.name, width)))
         else:
             report.add(issue(G_IDLE_UNIT, file=layout.PROJECT_WORKBOOK, sheet=layout.SHEET_UNITS, unit=unit.name))
+    manifest = out / layout.MANIFEST
     try:
-        books = _write_all(project, jobs, when)
-        entries = [ManifestEntry(b.unit, b.path, b.sha256, b.indicators, b.identity[layout.ID_GENERATED])
-                   for b in books]
-        manifest = out / layout.MANIFEST
-        write_atomic(manifest, manifest_bytes(books, entries))
+        # every workbook and the manifest are replaced together at the end, or none is (an open 清单.xlsx, a
+        # full disk, Ctrl-C): the manifest never lists a workbook other than the one beside it
+        with OutputSet(out, [path.name for _, path in jobs] + [layout.MANIFEST]) as outputs:
+            books = _write_all(project, [(unit, path, outputs.path(path.name)) for unit, path in jobs], when)
+            entries = [ManifestEntry(b.unit, b.path, b.sha256, b.indicators, b.identity[layout.ID_GENERATED])
+                       for b in books]
+            outputs.write(layout.MANIFEST, manifest_bytes(books, entries))
     except OSError as exc:
         raise WorkbookError(f"无法写入下发目录 {out}：{exc.strerror or exc}。请确认文件没有在 Excel/WPS 中打开，"
                             f"并且有写入权限。") from None

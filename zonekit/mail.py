@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 
 from zonekit import layout
 from zonekit.errors import MailError
-from zonekit.files import write_atomic
+from zonekit.files import OutputSet
 from zonekit.issues import ERROR, WARNING, Issue, define, issue
 from zonekit.project import Project, Unit
 
@@ -420,24 +420,23 @@ def draft_name(purpose: str, unit: str) -> str:
 
 
 def write_drafts(project: Project, plan: MailPlan, *, dry_run: bool = False) -> DraftResult:
-    """One .eml per message in outgoing/邮件草稿, each written atomically and marked X-Unsent so Outlook
-    opens it as a message ready to send. Without --only, drafts of the same purposes for units no longer
-    in the plan are removed, so the folder holds exactly this run's messages."""
+    """One .eml per message in outgoing/邮件草稿, marked X-Unsent so Outlook opens it as a message ready to
+    send. Without --only, drafts of the same purposes for units no longer in the plan are removed, so the folder
+    holds exactly this run's messages. The drafts of one run replace the old ones together, or not at all."""
     folder = project.outgoing / layout.DRAFTS_DIR
     result = DraftResult(plan, folder, dry_run=dry_run)
-    for out in plan.messages:
-        path = folder / draft_name(out.purpose, out.unit)
-        if not dry_run:
-            write_atomic(path, b"X-Unsent: 1\r\n" + out.as_bytes())
-        result.written.append(path)
+    result.written = [folder / draft_name(out.purpose, out.unit) for out in plan.messages]
     if not plan.only and folder.is_dir():
         keep = set(result.written)
-        for purpose in plan.purposes:
-            for stale in sorted(folder.glob(f"{purpose}-*.eml")):
-                if stale not in keep:
-                    if not dry_run:
-                        stale.unlink()
-                    result.removed.append(stale)
+        result.removed = [stale for purpose in plan.purposes for stale in sorted(folder.glob(f"{purpose}-*.eml"))
+                          if stale not in keep]
+    if dry_run:
+        return result
+    with OutputSet(folder, result.written) as outputs:
+        for out, path in zip(plan.messages, result.written):
+            outputs.write(path, b"X-Unsent: 1\r\n" + out.as_bytes())
+        for stale in result.removed:
+            outputs.remove(stale)
     return result
 
 
