@@ -20,13 +20,14 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from zonekit import layout, values
+from zonekit import layout, pool, values
 from zonekit.answers import Answers, ListEntry
 from zonekit.evidence import R_PICTURE_DROPPED, EvidenceFile, dropped_pictures, extract as extract_pictures, what
-from zonekit.files import write_atomic
-from zonekit.intake import (KIND_CLAIM, KIND_DATA, KIND_JUDGED, KIND_LIST, MAX_FILE_BYTES, MAX_UNPACKED_BYTES,
-                            R_BOMB, R_LOCK, R_NOT_WORKBOOK, R_UNREADABLE, R_ZIP_PASSWORD, Answer, Plan, ProgressEntry,
-                            ReturnRecord, is_lock_file, member_name, parse_time, read_return, sniff, zip_guard)
+from zonekit.files import STAGING_DIR, write_atomic
+from zonekit.intake import (KIND_CLAIM, KIND_DATA, KIND_JUDGED, KIND_LIST, MAX_UNPACKED_BYTES, R_BOMB, R_LOCK,
+                            R_NAME_BYTES, R_NOT_WORKBOOK, R_SPECIAL, R_UNREADABLE, R_UNSAFE, R_ZIP_PASSWORD, Answer,
+                            Plan, ProgressEntry, ReturnRecord, is_lock_file, member_name, parse_time, plausible_time,
+                            printable, read_regular, read_return, sniff, zip_guard)
 from zonekit.issues import WARNING, Issue, Report, define, issue
 from zonekit.project import Project
 
@@ -41,7 +42,6 @@ R_NEWER_REFUSED = define("R407", WARNING, "「{unit}」较新的文件「{newer}
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 MAX_DEPTH = 3  # archives inside archives inside archives, no deeper
-PARALLEL_FROM = 64  # files; below this the pool costs more than it saves
 STATE_VERSION = 1
 
 _DESCRIBED = {".pdf": "PDF 文件", ".doc": "Word 文档", ".docx": "Word 文档", ".wps": "WPS 文字文档",
@@ -175,14 +175,16 @@ class CollectResult:
 
 
 def input_files(project: Project, extra_paths: Iterable = ()) -> list[Path]:
-    """Every file under the returned folder and the extra paths, recursively, sorted, without repeats."""
+    """Every entry under the returned folder and the extra paths, recursively, sorted, without repeats: regular
+    files and also what is not one (links, FIFOs, sockets, devices, folders that cannot be opened), so that
+    read_path can list each with a reason. Symbolic links to folders are listed, not entered (no loops)."""
     roots = [project.returned, *[Path(p) for p in extra_paths]]
     seen, out = set(), []  # by absolute path; symlinks are not resolved (cheap for 10,000 files)
     for root in roots:
-        if root.is_file():
+        if root.is_dir():
+            candidates = sorted(_entries(root))
+        elif os.path.lexists(root):
             candidates = [root]
-        elif root.is_dir():
-            candidates = sorted(p for p in root.rglob("*") if p.is_file())
         else:
             continue
         for path in candidates:
@@ -193,43 +195,57 @@ def input_files(project: Project, extra_paths: Iterable = ()) -> list[Path]:
     return out
 
 
+def _entries(folder: Path):
+    """Everything below ``folder`` except the folders themselves (a folder that cannot be opened is an entry)."""
+    try:
+        with os.scandir(folder) as found:
+            items = list(found)
+    except OSError:
+        yield folder
+        return
+    for item in items:
+        path = Path(item.path)
+        try:
+            real_folder = item.is_dir(follow_symlinks=False)
+        except OSError:
+            real_folder = False
+        if real_folder and item.name == STAGING_DIR:
+            continue  # a staging folder zonekit itself left (outputs being replaced), not a return
+        if real_folder:
+            yield from _entries(path)
+        else:
+            yield path
+
+
 def display_path(path: Path, project: Project) -> str:
-    """The path relative to the project folder (forward slashes), or as given when outside it."""
+    """The path relative to the project folder (forward slashes), or as given when outside it; bytes of a name
+    that are not UTF-8 are shown as escapes."""
     full, root = os.path.abspath(path), os.path.abspath(project.root)
     if full.startswith(root + os.sep):
-        return Path(full[len(root) + 1:]).as_posix()
-    return str(path)
+        return printable(Path(full[len(root) + 1:]).as_posix())
+    return printable(str(path))
 
 
 def read_path(path: Path, project: Project, plan: Plan) -> list[ReturnRecord]:
-    """The records of one file on disk: one per workbook inside it (archives and e-mails are opened)."""
+    """The records of one entry on disk: one per workbook inside it (archives and e-mails are opened); an entry
+    that is not a regular file is skipped with its reason, never opened (a FIFO would block)."""
     walk = _Walk(project, plan)
-    shown, origin = display_path(path, project), (str(path),)
-    if is_lock_file(path.name):  # often still locked by the office suite: do not even read it
+    shown, origin, name = display_path(path, project), (str(path),), printable(path.name)
+    if is_lock_file(name):  # often still locked by the office suite: do not even read it
         try:
-            size = path.stat().st_size
+            size = path.lstat().st_size
         except OSError:
             size = 0
-        walk.note(ReturnRecord(shown, path.name, size=size, origin=origin), R_LOCK)
+        walk.note(ReturnRecord(shown, name, size=size, origin=origin), R_LOCK)
         return walk.out
-    try:
-        info = path.stat()
-        stamp = _iso_time(info.st_mtime)
-        if info.st_size > MAX_FILE_BYTES:
-            record = ReturnRecord(shown, path.name, size=info.st_size, origin=origin, file_time=stamp)
-            walk.note(record, R_BOMB, reason=f"文件大小 {info.st_size // 2**20} MB，超过上限 {MAX_FILE_BYTES // 2**20} MB")
-            return walk.out
-        data = path.read_bytes()
-    except OSError as exc:
-        walk.note(ReturnRecord(shown, path.name, origin=origin), R_UNREADABLE,
-                  reason=f"读取失败：{exc.strerror or exc}")
-        return walk.out
-    walk.expand(data, path.name, shown, origin, stamp)
+    got = read_regular(path)
+    if got.data is None:
+        walk.note(ReturnRecord(shown, name, size=got.size, origin=origin, file_time=got.mtime), got.code,
+                  reason=got.reason)
+    else:
+        walk.arrived = got.mtime
+        walk.expand(got.data, path.name, shown, origin, got.mtime)
     return walk.out
-
-
-def _iso_time(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _hash(data: bytes) -> str:
@@ -245,10 +261,11 @@ class _Walk:
         self.project, self.plan = project, plan
         self.out: list[ReturnRecord] = []
         self.budget = MAX_UNPACKED_BYTES  # for every archive inside this one file together
+        self.arrived = ""  # when the file on disk reached the office (its time on disk)
 
     def note(self, record: ReturnRecord, code: str, **params) -> None:
-        """A file that is not read as a workbook: skipped for R004/R005, refused for every other code."""
-        if code in (R_LOCK, R_NOT_WORKBOOK):
+        """A file that is not read as a workbook: skipped for R004/R005/R008, refused for every other code."""
+        if code in (R_LOCK, R_NOT_WORKBOOK, R_SPECIAL):
             record.skipped = True
             record.add(code, **params)
         else:
@@ -262,10 +279,17 @@ class _Walk:
 
     def workbook(self, data, name, shown, origin, stamp, received, sender) -> None:
         self.out.append(read_return(data, name, self.project, plan=self.plan, file=shown, file_time=stamp,
-                                    received_at=received, sender=sender, origin=origin))
+                                    received_at=received, sender=sender, origin=origin,
+                                    arrived=received or self.arrived))
 
     def expand(self, data: bytes, name: str, shown: str, origin: tuple, stamp: str, received: str = "",
                sender: str = "", depth: int = 0) -> None:
+        if printable(name) != name:  # a GBK name from a Windows USB stick, or 8-bit bytes in a mail header
+            first = len(self.out)
+            self.expand(data, printable(name), printable(shown), origin, stamp, received, sender, depth)
+            for rec in self.out[first:]:
+                rec.add(R_NAME_BYTES, value=printable(name), guess=_guess_name(name))
+            return
         suffix = Path(name).suffix.lower()
         if is_lock_file(name):
             self.note(self.leaf(name, shown, origin, data, stamp), R_LOCK)
@@ -337,14 +361,8 @@ class _Walk:
     def mail(self, data, name, shown, origin, stamp, depth) -> None:
         try:
             message = email.message_from_bytes(data, policy=email.policy.default)
-            sender = parseaddr(str(message.get("From", "")))[1]
-            sent = message.get("Date")
-            received = ""
-            if sent:
-                moment = parsedate_to_datetime(str(sent))
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=timezone.utc)
-                received = moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+            sender = printable(parseaddr(str(message.get("From", "")))[1])
+            received = _mail_date(message.get("Date"))
             parts = _attachments(message)
         except Exception as exc:  # the e-mail parser is lenient; this catches only truly broken files
             self.note(self.leaf(name, shown, origin, data, stamp), R_UNREADABLE, reason=f"邮件无法解析：{exc}")
@@ -357,6 +375,28 @@ class _Walk:
             content = part.get_payload(decode=True) or b""
             self.expand(content, filename, f"{shown}!{filename}", origin + (f"eml:{n}",), received or stamp,
                         received, sender, depth + 1)
+
+
+def _mail_date(sent) -> str:
+    """The e-mail's Date as ISO 8601 UTC; "" when missing, unreadable or not a believable time."""
+    try:
+        moment = parsedate_to_datetime(str(sent)) if sent else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return ""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat() if plausible_time(moment) else ""
+
+
+def _guess_name(name: str) -> str:
+    """What a name that is not UTF-8 reads as in GBK (Windows' Chinese code page), when it does."""
+    try:
+        guess = name.encode("utf-8", "surrogateescape").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return ""
+    return f"（按 GBK 编码读作「{guess}」）"
 
 
 def _looks_like_mail(data: bytes) -> bool:
@@ -383,7 +423,7 @@ def load_origin(origin: tuple[str, ...]) -> bytes:
     return data
 
 
-# ---------------------------------------------------------------- reading in parallel
+# ---------------------------------------------------------------- reading, each file isolated
 
 _WORKER: dict = {}
 
@@ -398,28 +438,30 @@ def _work(path: str) -> list[ReturnRecord]:
 
 
 def read_all(project: Project, paths: list[Path], workers: int | None = None,
-             on_file: Callable[[int], None] | None = None, sink: Callable[[list[ReturnRecord]], None] | None = None):
-    """Read every path; ``sink`` receives each file's records as they arrive (order may vary)."""
+             on_file: Callable[[int], None] | None = None, sink: Callable[[list[ReturnRecord]], None] | None = None,
+             *, seconds: float = pool.FILE_SECONDS, memory: int | None = pool.FILE_MEMORY) -> None:
+    """Read every path, each in a worker process under a time (``seconds``) and memory budget — one file too,
+    as for `zonekit check`: a file that crashes, aborts, exhausts memory or hangs its reader is refused with
+    R020 and the rest goes on. ``sink`` receives each file's records as they arrive (order may vary)."""
     if workers is None:
-        workers = min(os.cpu_count() or 1, 8) if len(paths) >= PARALLEL_FROM else 1
-    if workers <= 1:
-        plan = Plan(project)
-        for path in paths:
-            sink(read_path(path, project, plan))
-            if on_file:
-                on_file(1)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+        workers = min(os.cpu_count() or 1, 8)
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(project,)) as pool:
-        chunk = max(1, min(64, len(paths) // (workers * 8) or 1))
-        for records in pool.map(_work, [str(p) for p in paths], chunksize=chunk):
+    def unsafe(path: str, reason: str) -> list[ReturnRecord]:
+        entry = Path(path)
+        try:
+            size = entry.lstat().st_size
+        except OSError:
+            size = 0
+        record = ReturnRecord(display_path(entry, project), printable(entry.name), size=size, origin=(path,))
+        record.refuse(R_UNSAFE, reason=reason)
+        return [record]
+
+    for _, records in pool.run([str(p) for p in paths], _init_worker, (project,), _work, unsafe, workers=workers,
+                               seconds=seconds, memory=memory):
+        if sink:
             sink(records)
-            if on_file:
-                on_file(1)
+        if on_file:
+            on_file(1)
 
 
 # ---------------------------------------------------------------- choosing, merging, completeness
@@ -873,8 +915,9 @@ def last_collect_files(project: Project) -> list[dict]:
 
 def check_file(project: Project, path: Path | str) -> list[ReturnRecord]:
     """Read and validate one returned file as collect would (a zip or an e-mail gives one record per workbook)."""
-    path = Path(path)
-    records = read_path(path, project, Plan(project))
+    records: list[ReturnRecord] = []
+    read_all(project, [Path(path)], workers=1, sink=records.extend)  # isolated like every file of a collect
+    records = [r.unpack() for r in records]
     for rec in records:
         if rec.skipped:
             rec.status = layout.STATUS_SKIPPED

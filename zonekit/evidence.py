@@ -43,8 +43,8 @@ NS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 
 CELLIMAGES = "xl/cellimages.xml"
 _DISPIMG = re.compile(r'DISPIMG\(\s*(?:&quot;|")(ID_[0-9A-Za-z]+)(?:&quot;|")', re.I)
-_CELL_START = re.compile(r"<(?:\w+:)?c\s([^>]*)>")
-_VM_CELL = re.compile(r'<(?:\w+:)?c\s[^>]*?\bvm="(\d+)"[^>]*>')
+_CELL_START = re.compile(r"<(?:\w+:)?c\s([^<>]*)>")  # [^<>]: linear on a run of unclosed "<c "
+_VM_CELL = re.compile(r'<(?:\w+:)?c\s[^<>]*?\bvm="(\d+)"[^<>]*>')
 _ATTR_R = re.compile(r'\br="([A-Z]+)(\d+)"')
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".webp", ".svg", ".pict"}
 
@@ -141,7 +141,7 @@ def parse_xml(data: bytes):
 @functools.lru_cache(maxsize=256)
 def col_letters(col: int) -> str:
     letters = ""
-    col += 1
+    col = max(col, 0) + 1  # a picture anchored at a negative column sits in column A
     while col:
         col, rem = divmod(col - 1, 26)
         letters = chr(65 + rem) + letters

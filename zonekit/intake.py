@@ -7,18 +7,21 @@ and refuses zip bombs from their declared sizes before any XML is parsed.
 
 from __future__ import annotations
 
+import errno
 import functools
 import io
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from zonekit import layout, values
+from zonekit import extent, layout, values
 from zonekit.evidence import (R_OFF_ROW, R_PICTURE_UNREADABLE, Picture, a1, col_letters,
                               find_ods_pictures, find_pictures, find_xls_pictures, parse_xml, read_member,
                               sheet_parts)
@@ -54,7 +57,18 @@ R_OTHER_ROUND = define("R017", WARNING, "填报表属于「{found}」，本项�
 R_ID_CONFLICT = define("R018", ERROR, "文件属性中的身份（{found}）与隐藏表 {sheet} 中的（{expected}）不一致，未采用。"
                                       "请使用创建办下发的原表填写，不要把内容复制到别的文件中。")
 R_WRONG_UNIT = define("R019", WARNING, "{how}，但表内身份为「{unit}」；已按表内身份计入「{unit}」。请核实是否发错了表。")
+R_SPECIAL = define("R008", WARNING, "不是普通文件（{reason}），已跳过。如果这是填报表，请把文件本身放进 2-回收 后重新回收。")
+R_NAME_BYTES = define("R009", WARNING, "文件名中有不是 UTF-8 编码的字节（常见于从 Windows U 盘拷贝的文件），显示为"
+                                       "「{value}」{guess}。建议把文件改成正常的名称。")
+R_UNSAFE = define("R020", ERROR, "文件无法安全读取（{reason}），未采用。请用 Excel 或 WPS 打开确认内容正常，"
+                                 "另存为新的 .xlsx 后重新发送。")
 R_MACROS = define("R021", WARNING, "文件含宏（VBA），宏不会运行，也不会被保留。")
+R_SAVED_LATE = define("R022", WARNING, "表格记录的保存时间 {value} {why}，可能是保存它的电脑时钟不准；与同一单位的其他文件"
+                                       "比较新旧时按收到时间 {used} 计。请核实采用的是否为该单位最新的一份。")
+R_DUP_IDENTITY = define("R023", WARNING, "隐藏表 {sheet} 中「{value}」出现了不止一次（第{first}行为「{kept}」，第{again}行为"
+                                         "「{other}」），按第一次出现的计。请使用创建办下发的原表填写。")
+R_HIDDEN_SHEET = define("R024", WARNING, "工作表「{sheet}」被设为{how}，在 Excel、WPS 中看不到，其中填写的内容已读取。"
+                                         "请取消隐藏，核对这些内容是否就是本单位要报送的数值。")
 R_NO_SHEET = define("R201", ERROR, "缺少工作表「{sheet}」，其中的内容无法读取。请不要删除或重命名工作表，使用下发的原表填写。")
 R_NO_COLUMN = define("R202", ERROR, "{sheet} 表头中找不到“{column}”列，该列内容无法读取。请不要删除或修改表头。")
 R_BAD_KEY = define("R203", ERROR, "{sheet}!{cell} 的键「{value}」不是本单位填报表中的行（“键”列可能被改动，或表格"
@@ -69,14 +83,21 @@ R_NO_EVIDENCE = define("R208", WARNING, "{sheet}!{cell}：{label} 自评为“{v
                                         "请在本行“佐证材料说明”中写明佐证材料名称，并随表报送。")
 R_NOT_ASKED = define("R209", WARNING, "{sheet}!{cell} 填写了「{value}」，但{why}，本格内容未采用。")
 R_LIST_HALF = define("R210", WARNING, "{sheet}!{cell}：名单第{n}项{what}，{effect}。请补全名称和金额。")
+R_CUT_TEXT = define("R212", WARNING, "{sheet}!{cell} 的文字有 {n} 个字符，超过 Excel 单元格的上限 {limit} 个，"
+                                     "汇总时只保留前 {limit} 个。过长的说明请写成附件随表报送。")
+R_OUTSIDE = define("R213", WARNING, "{sheet} 在填报表范围以外还有 {n} 个单元格有内容（最远到 {cell}），这些内容未读取。"
+                                    "请只在填报表的行列中填写。")
 R_NO_HEADER = define("R211", ERROR, "{sheet} 中找不到表头（含“键”列的一行），本表内容无法读取。请不要删除或修改表头。")
 
 # ---------------------------------------------------------------- limits (zip bombs, oversized files)
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_ENTRIES = 5000
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # saved times outside these years are not times (see parse_time)
 MAX_RATIO = 200  # per entry, for entries above RATIO_FROM bytes; real sheets compress 5–30 times
 RATIO_FROM = 1024 * 1024
+CELL_TEXT_LIMIT = 32767  # characters Excel keeps in a cell; longer text is cut, with a warning
+ROW_SLACK, COL_SLACK = 500, 26  # rows and columns beyond a form's own that a clerk may have added
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -162,6 +183,7 @@ class ReturnRecord:
     saved_at: str = ""  # docProps/core.xml modified, ISO 8601 UTC
     file_time: str = ""  # file modification time (or the e-mail's Date), ISO 8601
     received_at: str = ""  # e-mail Date when it came by mail, else saved_at, else file_time
+    ordered_at: str = ""  # set when saved_at is not believable (later than receipt): what orders it instead
     sender: str = ""  # e-mail From address when it came by mail
     answers: list[Answer] = field(default_factory=list)
     progress: list[ProgressEntry] = field(default_factory=list)
@@ -193,8 +215,9 @@ class ReturnRecord:
 
     @property
     def order_time(self) -> str:
-        """What decides the newest return of a unit: the workbook's own saved time, else the file time."""
-        return self.saved_at or self.file_time
+        """What decides the newest return of a unit: the workbook's own saved time, else the file time; a
+        saved time later than receipt is not believed (see check_saved_time)."""
+        return self.ordered_at or self.saved_at or self.file_time
 
     def add(self, code: str, **params) -> Issue:
         found = issue(code, file=self.file, unit=params.pop("unit", self.unit), **params)
@@ -299,19 +322,26 @@ class Plan:
 
 def read_return(path_or_bytes, name: str | None, project: Project, *, plan: Plan | None = None,
                 file: str | None = None, file_time: str = "", received_at: str = "", sender: str = "",
-                origin: tuple[str, ...] = ()) -> ReturnRecord:
+                origin: tuple[str, ...] = (), arrived: str = "", now: datetime | None = None) -> ReturnRecord:
     """Read and validate one returned workbook (.xlsx/.xlsm/.xls, as a path or as bytes).
 
     ``name`` is the file's own name (used to recognise a unit only when the workbook has no identity);
-    ``file`` the path shown in messages (defaults to ``name``). Never raises on bad content: every problem
-    is an issue in the record, and ``refused`` says whether anything of it can be used."""
+    ``file`` the path shown in messages (defaults to ``name``); ``arrived`` when it reached the office (the
+    e-mail's Date, or the time of the file on disk that holds it; defaults to ``received_at``, else
+    ``file_time``). Never raises on bad content: every problem is an issue in the record, and ``refused``
+    says whether anything of it can be used."""
     if isinstance(path_or_bytes, (str, Path)):
         path = Path(path_or_bytes)
-        name = name or path.name
-        data = path.read_bytes()
-        if not file_time:
-            file_time = _iso(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
+        name = printable(name or path.name)
+        got = read_regular(path)
         origin = origin or (str(path),)
+        if got.data is None:
+            record = ReturnRecord(file=file or printable(str(path)), name=name, size=got.size, origin=origin)
+            record.add(got.code, reason=got.reason)
+            record.refused, record.skipped = got.code != R_SPECIAL, got.code == R_SPECIAL
+            return record
+        data = got.data
+        file_time = file_time or got.mtime
     else:
         data = bytes(path_or_bytes)
         name = name or "（未命名）"
@@ -321,10 +351,111 @@ def read_return(path_or_bytes, name: str | None, project: Project, *, plan: Plan
                           origin=origin, file_time=file_time, received_at=received_at, sender=sender)
     record.format = Path(name).suffix.lower().lstrip(".")
     _Reader(record, data, project, plan or Plan(project)).run()
+    check_saved_time(record, arrived or received_at or record.file_time, now or datetime.now(timezone.utc))
     # received: the e-mail's Date when it came by mail; else the workbook's own saved time (a clerk may save
     # attachments into the folder days later, so the file time comes last)
-    record.received_at = record.received_at or record.saved_at or record.file_time
+    record.received_at = record.received_at or record.ordered_at or record.saved_at or record.file_time
     return record
+
+
+CLOCK_TOLERANCE = timedelta(days=1)  # clocks and time zones differ; a day later than receipt is not a mistake
+
+
+def check_saved_time(record: ReturnRecord, arrived: str, now: datetime) -> None:
+    """The rule for a workbook saved "in the future" (docs/returns.md): a saved time more than a day later than
+    when the file reached the office (``arrived``: the e-mail's Date, else the time on disk of the file that
+    holds it) or than now is not believed, since it would beat every later correction of that unit forever.
+    The return is then ordered by its arrival (by now when that too lies in the future), with warning R022."""
+    saved = parse_time(record.saved_at)
+    if saved is None:
+        return
+    received = parse_time(arrived)
+    if received is not None and saved > received + CLOCK_TOLERANCE:
+        why = f"晚于收到时间 {_shown_time(received)}"
+    elif saved > now + CLOCK_TOLERANCE:
+        why = f"晚于本次回收的时间 {_shown_time(now)}"
+    else:
+        return
+    used = received if received is not None and received <= now + CLOCK_TOLERANCE else now
+    record.ordered_at = _iso(used)
+    record.add(R_SAVED_LATE, value=_shown_time(saved), why=why, used=_shown_time(used))
+
+
+def _shown_time(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@dataclass
+class FileRead:
+    """The bytes of a file on disk, or why there are none (``code`` R008 → skip it; R001/R003 → refuse it)."""
+
+    data: bytes | None
+    size: int = 0
+    mtime: str = ""  # ISO 8601 UTC, "" when the file's time is not a time
+    code: str = ""
+    reason: str = ""
+
+
+_KINDS = ((stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISSOCK, "套接字"), (stat.S_ISCHR, "字符设备"),
+          (stat.S_ISBLK, "块设备"), (stat.S_ISDIR, "文件夹"))
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def read_regular(path: Path | str) -> FileRead:
+    """Read a regular file (a symbolic link to one is followed) without ever blocking: FIFOs, sockets, devices,
+    folders, dangling links and link loops are not opened but described; the file is opened non-blocking and
+    checked again once open, so one swapped in meanwhile cannot block either."""
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        try:
+            link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            link = False
+        if link and exc.errno == errno.ELOOP:
+            return FileRead(None, code=R_SPECIAL, reason="符号链接循环指向自己")
+        if link:
+            return FileRead(None, code=R_SPECIAL, reason="快捷方式（符号链接）指向的文件不存在")
+        return FileRead(None, code=R_UNREADABLE, reason=_os_reason(exc))
+    kind = next((what for test, what in _KINDS if test(info.st_mode)), None)
+    if kind is not None:
+        return FileRead(None, code=R_SPECIAL, reason=kind)
+    mtime = _stamp(info.st_mtime)
+    if info.st_size > MAX_FILE_BYTES:
+        return FileRead(None, info.st_size, mtime, R_BOMB,
+                        f"文件大小 {info.st_size // 2**20} MB，超过上限 {MAX_FILE_BYTES // 2**20} MB")
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        return FileRead(None, info.st_size, mtime, R_UNREADABLE, _os_reason(exc))
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return FileRead(None, info.st_size, mtime, R_SPECIAL, "读取时已不是普通文件")
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            return FileRead(None, info.st_size, mtime, R_UNREADABLE, _os_reason(exc))
+    if len(data) > MAX_FILE_BYTES:
+        return FileRead(None, len(data), mtime, R_BOMB, f"文件超过上限 {MAX_FILE_BYTES // 2**20} MB")
+    return FileRead(data, len(data), mtime)
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "没有读取权限"
+    if isinstance(exc, FileNotFoundError):
+        return "文件已不存在（可能在回收过程中被移走）"
+    return f"读取失败：{exc.strerror or exc}"
+
+
+def _stamp(ts: float) -> str:
+    """A file's modification time as ISO 8601 UTC; "" when it is not a time anyone's clock shows."""
+    try:
+        moment = datetime.fromtimestamp(ts, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return ""
+    return _iso(moment) if plausible_time(moment) else ""
 
 
 def sniff(data: bytes) -> str:
@@ -379,16 +510,41 @@ def _iso(moment: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime | None:
-    """W3CDTF / ISO 8601 (2024-05-01T08:00:00Z, with up to 9 decimals) → aware datetime, None if unreadable."""
+    """W3CDTF / ISO 8601 (2024-05-01T08:00:00Z, with up to 9 decimals) → aware datetime; None if unreadable or
+    outside the years a workbook can really have been saved in (so 9999-12-31 and 0001-01-01 never overflow
+    when converted to another time zone)."""
     text = (text or "").strip()
-    if not text:
+    if not text or len(text) > 64:
         return None
     text = re.sub(r"(\.\d{6})\d+", r"\1", text.replace("Z", "+00:00"))
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if plausible_time(moment) else None
+
+
+def plausible_time(moment: datetime) -> bool:
+    """Within the years 1900–2999 (as UTC): what any clock, in any time zone, can show without overflow."""
+    try:
+        return FIRST_YEAR <= moment.astimezone(timezone.utc).year <= LAST_YEAR
+    except (OverflowError, ValueError):
+        return False
+
+
+def printable(text: str) -> str:
+    """A name as it can be shown and written anywhere: bytes that are not UTF-8 (a GBK name copied from a
+    Windows USB stick arrives as lone surrogates) become escapes such as \\xc4\\xe3."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # ---------------------------------------------------------------- the reader
@@ -426,6 +582,13 @@ def _text(raw) -> str:
         return ""
     text = raw.strip() if isinstance(raw, str) else values.cell_text(raw)
     return "" if "DISPIMG" in text and _DISPIMG_TEXT.match(text) else text
+
+
+def _limits(rows: int, columns: int) -> tuple[int, int]:
+    """How many rows and columns of a sheet are read: the form's own (header included), a clerk's additions,
+    and never less than a part that looks small anyway (extent.SMALL_ROWS × SMALL_COLS)."""
+    return (max(extent.SMALL_ROWS + 1, layout.HEADER_ROW + rows + ROW_SLACK),
+            max(extent.SMALL_COLS, columns + COL_SLACK))
 
 
 class _Reader:
@@ -504,16 +667,70 @@ class _Reader:
             self._read_data(unit_plan)
         self._pictures_off_rows()
 
-    def grid(self, sheet: str) -> list[list] | None:
+    def grid(self, sheet: str, rows: int = 0, columns: int = 0) -> list[list] | None:
+        """The sheet's cells as a dense grid, read only up to the form's ``rows`` and ``columns`` (plus slack)."""
         if sheet not in self.grids:
             if self.book is None or sheet not in self.book.sheet_names:
                 return None
+            book = self._bounded_book(sheet, *_limits(rows, columns))
+            if book is None:
+                self.grids[sheet] = []
+                return self.grids[sheet]
             try:
-                self.grids[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                self.grids[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as exc:  # a damaged sheet part
                 self.record.refuse(R_UNREADABLE, reason=f"工作表「{sheet}」损坏：{_short(exc)}")
                 self.grids[sheet] = []
         return self.grids[sheet]
+
+    def _bounded_book(self, sheet: str, max_rows: int, max_cols: int) -> CalamineWorkbook | None:
+        """A workbook whose ``sheet`` calamine can turn into a grid of at most max_rows × max_cols: this one,
+        or (when cells lie beyond, e.g. at XFD1048576) a copy holding only the cells within, with a warning."""
+        if self.zf is None:
+            return self.book  # .xls: BIFF8 sheets end at IV65536; the worker's memory budget covers the rest
+        part = self.parts().get(sheet)
+        # when the package's own map of its sheets is unreadable, every part calamine might take is measured
+        candidates = [part] if part in self.names else [n for n in sorted(self.names) if n.endswith(".xml")]
+        trimmed: dict[str, bytes] = {}
+        try:
+            for name in candidates:
+                xml = self.part_bytes(name)
+                if (name != part and b"sheetData" not in xml) or extent.looks_small(xml):
+                    continue
+                found = extent.measure(xml, max_rows, max_cols)
+                if found.outside:
+                    self.record.add(R_OUTSIDE, sheet=sheet, cell=found.farthest, n=found.outside)
+                    trimmed[name] = extent.trimmed_sheet(found)
+            if not trimmed:
+                return self.book
+            return CalamineWorkbook.from_filelike(io.BytesIO(extent.trimmed_package(self.zf, trimmed)))
+        except Exception as exc:  # ExtentError, or calamine refusing the copy
+            self.record.refuse(R_UNREADABLE, reason=f"工作表「{sheet}」损坏：{_short(exc)}")
+            return None
+
+    def _hidden(self, sheet: str) -> str:
+        """'隐藏' or '深度隐藏' (very hidden: only VBA can show it again) for a hidden sheet, else ''."""
+        try:
+            for meta in self.book.sheets_metadata:
+                if meta.name == sheet:
+                    state = str(meta.visible).lower()
+                    return "深度隐藏" if "veryhidden" in state else "隐藏" if "hidden" in state else ""
+        except Exception:
+            return ""
+        return ""
+
+    def _check_visible(self, sheet: str) -> None:
+        """A form sheet someone hid while it holds answers: what is scored is not what Excel shows."""
+        how = self._hidden(sheet)
+        if how and any(a.sheet == sheet and not values.is_blank(a.typed) for a in self.record.answers):
+            self.record.add(R_HIDDEN_SHEET, sheet=sheet, how=f"“{how}”")
+
+    def _cut(self, text: str, sheet: str, cell: str) -> str:
+        """Text longer than a cell can hold is cut where Excel would cut it, with a warning."""
+        if len(text) <= CELL_TEXT_LIMIT:
+            return text
+        self.record.add(R_CUT_TEXT, sheet=sheet, cell=cell, n=f"{len(text):,}", limit=f"{CELL_TEXT_LIMIT:,}")
+        return text[:CELL_TEXT_LIMIT]
 
     def _core_modified(self) -> str:
         if "docProps/core.xml" not in self.names:
@@ -522,7 +739,11 @@ class _Reader:
             root = parse_xml(self.zf.read("docProps/core.xml"))
         except Exception:  # defusedxml refuses entities; any damage means "no saved time"
             return ""
-        moment = parse_time(root.findtext(f"{{{NS_DCTERMS}}}modified", ""))
+        text = (root.findtext(f"{{{NS_DCTERMS}}}modified", "") or "").strip()
+        moment = parse_time(text)
+        if moment is None and text:  # 9999-12-31, 0001-01-01 or no time at all: ordered by the file's time
+            self.record.add(R_SAVED_LATE, value=text[:40], why="不是有效的时间",
+                            used=_shown_time(parse_time(self.record.file_time)) or "（未知）")
         return _iso(moment) if moment else ""
 
     def _custom_properties(self) -> dict[str, str]:
@@ -540,12 +761,18 @@ class _Reader:
         return found
 
     def _hidden_identity(self) -> dict[str, str]:
-        grid = self.grid(layout.SHEET_IDENTITY) or []
-        found = {}
-        for row in grid:
+        sheet = layout.SHEET_IDENTITY
+        grid = self.grid(sheet, len(layout.IDENTITY_KEYS), 2) or []
+        found: dict[str, tuple[int, str]] = {}
+        for r, row in enumerate(grid):
             if len(row) >= 2 and isinstance(row[0], str) and row[0].strip() in layout.IDENTITY_KEYS:
-                found[row[0].strip()] = values.cell_text(row[1])
-        return found
+                key, value = row[0].strip(), values.cell_text(row[1])
+                if key not in found:
+                    found[key] = (r, value)
+                elif value != found[key][1]:  # a row added below the generated one: it must not win silently
+                    self.record.add(R_DUP_IDENTITY, sheet=sheet, cell=a1(r, 0), value=key, first=found[key][0] + 1,
+                                    kept=found[key][1], again=r + 1, other=value)
+        return {key: value for key, (_, value) in found.items()}
 
     def _identify(self) -> bool:
         rec, project = self.record, self.project
@@ -653,9 +880,10 @@ class _Reader:
         return [p for p in self.record.pictures if p.sheet == sheet and p.row == row]
 
     # ------------------------------------------------------------ tables
-    def _table(self, sheet: str, columns, required) -> tuple[list[list], int, dict[str, int]] | None:
-        """(grid, header row index, column header → index), after reporting a missing sheet/header/column."""
-        grid = self.grid(sheet)
+    def _table(self, sheet: str, columns, required, rows: int) -> tuple[list[list], int, dict[str, int]] | None:
+        """(grid, header row index, column header → index), after reporting a missing sheet/header/column.
+        ``rows``: how many rows the unit's form has below its header."""
+        grid = self.grid(sheet, rows, len(columns))
         if grid is None:
             self.record.add(R_NO_SHEET, sheet=sheet)
             return None
@@ -723,7 +951,8 @@ class _Reader:
     # ------------------------------------------------------------ 指标填报
     def _read_indicators(self, unit_plan: UnitPlan) -> None:
         rec, sheet = self.record, layout.SHEET_INDICATORS
-        table = self._table(sheet, layout.INDICATOR_COLUMNS, (layout.IND_KEY, *layout.INDICATOR_INPUTS))
+        table = self._table(sheet, layout.INDICATOR_COLUMNS, (layout.IND_KEY, *layout.INDICATOR_INPUTS),
+                            len(unit_plan.indicator_rows))
         if table is None:
             if unit_plan.indicator_rows:
                 rec.missing += [f"{sheet}（无法读取）"]
@@ -743,7 +972,7 @@ class _Reader:
         entries: dict[str, ProgressEntry] = {}
         for r, key, spec, row in self._rows(sheet, grid, header, index, unit_plan.indicator_rows,
                                             layout.INDICATOR_INPUTS):
-            texts = {col.header: _text(raw_of(row, col)) for col in _TEXT_COLUMNS}
+            texts = {col.header: self._cut(_text(raw_of(row, col)), sheet, cell(row, col)[1]) for col in _TEXT_COLUMNS}
             evidence_given = bool(texts[layout.IND_EVIDENCE.header] or texts[layout.IND_FILES.header]
                                   or (rec.pictures and self._pictures_on(sheet, r)))
             label = f"指标{key}" if not spec.is_item else f"分项{key}"
@@ -802,6 +1031,7 @@ class _Reader:
                             old = getattr(entry, attr)
                             setattr(entry, attr, f"{old}\n{key}：{text}" if old else f"{key}：{text}")
         rec.progress = list(entries.values())
+        self._check_visible(sheet)
         # which indicator each picture belongs to, by the key of the row it sits on
         kc = index[layout.IND_KEY.header]
         keys = {r: layout.normalize_text(values.cell_text(grid[r][kc]))
@@ -816,7 +1046,8 @@ class _Reader:
     # ------------------------------------------------------------ 数据填报
     def _read_data(self, unit_plan: UnitPlan) -> None:
         rec, sheet = self.record, layout.SHEET_DATA
-        table = self._table(sheet, layout.DATA_COLUMNS, (layout.DATA_KEY, layout.DATA_VALUE))
+        table = self._table(sheet, layout.DATA_COLUMNS, (layout.DATA_KEY, layout.DATA_VALUE),
+                            len(unit_plan.data_rows))
         if table is None:
             rec.missing += [f"{sheet}（无法读取）"]
             return
@@ -839,12 +1070,12 @@ class _Reader:
                 alt = values.other_percent_reading(raw, value) if values.R_PERCENT_AMBIGUOUS in notes else ""
                 self._value_issues(notes, sheet, where, raw, values.show_value(value, kind, item.unit),
                                    measure=item.unit, alt=alt)
-            note = _text(row[sc]) if sc is not None and sc < len(row) else ""
+            note = self._cut(_text(row[sc]), sheet, a1(r, sc)) if sc is not None and sc < len(row) else ""
             numbers = layout.LIST_SEPARATOR.join(spec.numbers)
             label = item.label + (f"（{spec.year}年）" if spec.year is not None else "")
             blocked = value is None and not values.is_blank(raw) and values.R_NONE_WORD not in notes
             if spec.entry is not None:
-                name = _text(row[nc]) if nc is not None and nc < len(row) else ""
+                name = self._cut(_text(row[nc]), sheet, a1(r, nc)) if nc is not None and nc < len(row) else ""
                 if name and value is None and not blocked:
                     rec.add(R_LIST_HALF, sheet=sheet, cell=where or a1(r, 0), n=spec.entry, what="只有名称、没有金额",
                             effect="不计入", value=name)
@@ -864,6 +1095,7 @@ class _Reader:
                 if not spec.optional and where:
                     rec.add(R_BLANK, sheet=sheet, cell=where, label=label)
                     rec.missing.append(label)
+        self._check_visible(sheet)
         for pic in rec.pictures:
             if pic.sheet == sheet and pic.row in keys:
                 spec = unit_plan.data_rows[keys[pic.row]]
@@ -909,9 +1141,12 @@ class _Reader:
         return bool(fmt and _is_percent_code(fmt.format_str))
 
 
-_NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b([^>]*)/?>")
-_CELLXFS = re.compile(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
-_XF = re.compile(r"<(?:\w+:)?xf\b([^>]*?)/?>")
+# Attribute scans stop at the next "<" as well as at ">": a part full of unclosed "<numFmt " tokens must cost
+# linear time, not quadratic.
+_NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b([^<>]*)/?>")
+_CELLXFS_OPEN = re.compile(r"<(?:\w+:)?cellXfs\b[^<>]*>")
+_CELLXFS_CLOSE = re.compile(r"</(?:\w+:)?cellXfs>")
+_XF = re.compile(r"<(?:\w+:)?xf\b([^<>]*?)/?>")
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 
 
@@ -949,9 +1184,11 @@ def _percent_styles(xml: str) -> frozenset[int]:
             codes[int(attrs.get("numFmtId", "-1"))] = html.unescape(attrs.get("formatCode", ""))
         except ValueError:
             continue
-    block = _CELLXFS.search(xml)
+    opened = _CELLXFS_OPEN.search(xml)
+    closed = _CELLXFS_CLOSE.search(xml, opened.end()) if opened else None
+    block = xml[opened.end():closed.start()] if opened and closed else ""
     out = set()
-    for i, m in enumerate(_XF.finditer(block.group(1) if block else "")):
+    for i, m in enumerate(_XF.finditer(block)):
         attrs = dict(_ATTR.findall(m.group(1)))
         try:
             if _is_percent_code(codes.get(int(attrs.get("numFmtId", "0")), "")):
@@ -967,12 +1204,31 @@ _STYLE_ATTR = re.compile(r'\bs="(\d+)"')
 @functools.lru_cache(maxsize=64)
 def _cell_tags(letters: str) -> tuple[re.Pattern, re.Pattern]:
     """Start tags of one column's cells: as every common writer puts them (r first), and in any order."""
-    return (re.compile(rf'<c r="{letters}(\d+)"[^>]*>'),
-            re.compile(rf'<(?:\w+:)?c\b[^>]*?\br="{letters}(\d+)"[^>]*>'))
+    return (re.compile(rf'<c r="{letters}(\d+)"[^<>]*>'),
+            re.compile(rf'<(?:\w+:)?c\b[^<>]*?\br="{letters}(\d+)"[^<>]*>'))
+
+
+def _without_comments(xml: str) -> str:
+    """The part without <!-- … --> comments (found with str.find: linear however many there are)."""
+    if "<!--" not in xml:
+        return xml
+    out, at = [], 0
+    while True:
+        start = xml.find("<!--", at)
+        if start < 0:
+            out.append(xml[at:])
+            break
+        out.append(xml[at:start])
+        end = xml.find("-->", start + 4)
+        if end < 0:
+            break  # an unclosed comment runs to the end of the part
+        at = end + 3
+    return "".join(out)
 
 
 def _column_styles(xml: str, letters: str) -> dict[int, int]:
     """Row number → style index of every cell of one column in a worksheet part."""
+    xml = _without_comments(xml)
     usual, any_order = _cell_tags(letters)
     found = list(usual.finditer(xml)) or any_order.finditer(xml)
     out = {}
