@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import hashlib
@@ -104,13 +105,30 @@ def make_manifest(project: Project) -> list[Entry]:
 
 
 class Inbox:
-    """An aiosmtpd handler that keeps what arrives; it can refuse addresses and drop the connection."""
+    """An aiosmtpd handler that keeps what arrives; it can refuse addresses and misbehave on given messages
+    (numbers are 1-based counts of MAIL or DATA commands):
 
-    def __init__(self, refuse=(), drop_on=()):
+    drop_on       the message arrives, the server loses it and cuts the line before replying;
+    stored_drop   the message is stored, then the line is cut before the 250 reply;
+    late          the message is stored and the 250 comes ``delay`` seconds later;
+    drop_at_mail  the line is cut at MAIL FROM, before the message is sent."""
+
+    def __init__(self, refuse=(), drop_on=(), stored_drop=(), late=(), delay=0.0, drop_at_mail=()):
         self.refuse = set(refuse)
-        self.drop_on = set(drop_on)  # numbers of DATA commands (1-based) on which the connection is cut
-        self.data_count = 0
+        self.drop_on, self.stored_drop, self.late = set(drop_on), set(stored_drop), set(late)
+        self.delay = delay
+        self.drop_at_mail = set(drop_at_mail)
+        self.data_count = self.mail_count = 0
         self.received: list[tuple[list[str], bytes]] = []
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.mail_count += 1
+        if self.mail_count in self.drop_at_mail:
+            server.transport.close()
+            return "421 closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -124,6 +142,11 @@ class Inbox:
             server.transport.close()
             return "421 closing"
         self.received.append((list(envelope.rcpt_tos), envelope.content))
+        if self.data_count in self.stored_drop:
+            server.transport.close()
+            return "421 closing"
+        if self.data_count in self.late:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
     def messages(self):
@@ -530,8 +553,9 @@ def test_send__one_of_two_addresses_refused__sent_and_noted(tmp_path, smtp_serve
     assert inbox.received[0][0] == ["scj@xj.gov.cn"]
 
 
-def test_send__connection_dropped_once__reconnects_and_each_unit_delivered_once(tmp_path, smtp_server):
-    inbox = Inbox(drop_on={3})
+def test_send__connection_dropped_before_the_message__reconnects_and_each_unit_delivered_once(tmp_path,
+                                                                                            smtp_server):
+    inbox = Inbox(drop_at_mail={3})  # cut at MAIL FROM: nothing of the 3rd message went out, so it is retried
     project = make_project(tmp_path, smtp_server(inbox))
     manifest = make_manifest(project)
     result = mail.send(project, mail.plan_mail(project, manifest))
@@ -541,12 +565,58 @@ def test_send__connection_dropped_once__reconnects_and_each_unit_delivered_once(
     assert [(r["单位"], r["结果"]) for r in log_rows(project)] == [
         ("县商务局", "成功"), ("县市场监督管理局", "成功"), ("县发展和改革局", "失败"), ("县发展和改革局", "成功"),
         ("县工业和信息化局", "成功")]
-    assert "连接中断" in log_rows(project)[2]["说明"]
+    assert "没有发出" in log_rows(project)[2]["说明"]
     assert mail.send(project, mail.plan_mail(project, manifest)).count(mail.SENT) == 0
 
 
-def test_send__connection_dropped_after_second_message__stops_and_rerun_sends_the_rest(tmp_path, smtp_server):
-    inbox = Inbox(drop_on={3, 4})  # the server cuts the line on the 3rd message and again on the retry
+def test_send__server_stores_then_drops_before_reply__unknown_and_never_sent_twice(tmp_path, smtp_server):
+    inbox = Inbox(stored_drop={2})
+    project = make_project(tmp_path, smtp_server(inbox))
+    manifest = make_manifest(project)
+    first = mail.send(project, mail.plan_mail(project, manifest))
+
+    assert [(o.unit, o.result) for o in first.outcomes] == [
+        ("县商务局", mail.SENT), ("县市场监督管理局", mail.UNKNOWN), ("县发展和改革局", mail.SENT),
+        ("县工业和信息化局", mail.SENT)]
+    assert [o.unit for o in first.unsure] == ["县市场监督管理局"]
+    assert [(r["单位"], r["结果"]) for r in log_rows(project)][1] == ("县市场监督管理局", "状态不明")
+    assert "可能已经送达" in log_rows(project)[1]["说明"]
+
+    second = mail.send(project, mail.plan_mail(project, manifest))  # the next --send: listed, not sent
+    assert [(o.unit, o.result) for o in second.outcomes if o.result != mail.SKIPPED] == [
+        ("县市场监督管理局", mail.HELD)]
+    assert "没有重发" in second.unsure[0].detail
+    assert sorted(inbox.units()) == sorted(["县商务局", "县市场监督管理局", "县发展和改革局", "县工业和信息化局"])
+
+    asked = []
+
+    def clerk_checked(out, row):  # the clerk finds it in the unit's inbox
+        asked.append((out.unit, row["结果"]))
+        return mail.CONFIRM_RECEIVED
+
+    third = mail.send(project, mail.plan_mail(project, manifest), confirm=clerk_checked)
+    assert asked == [("县市场监督管理局", "状态不明")] and not third.unsure
+    assert [o.result for o in third.outcomes if o.unit == "县市场监督管理局"] == [mail.CONFIRMED]
+    assert mail.send(project, mail.plan_mail(project, manifest), confirm=clerk_checked).count(mail.SKIPPED) == 4
+    assert len(inbox.received) == 4  # every unit has exactly one copy
+
+
+def test_send__reply_after_the_timeout__unknown_not_resent(tmp_path, smtp_server):
+    inbox = Inbox(late={1}, delay=1.5)  # stored at once, answered 1.5 s later: past the 0.4 s timeout
+    project = make_project(tmp_path, smtp_server(inbox))
+    project.mail.timeout = 0.4
+    manifest = make_manifest(project)
+    first = mail.send(project, mail.plan_mail(project, manifest, only=["县商务局", "县发展和改革局"]))
+
+    assert [(o.unit, o.result) for o in first.outcomes] == [("县商务局", mail.UNKNOWN),
+                                                              ("县发展和改革局", mail.SENT)]
+    again = mail.send(project, mail.plan_mail(project, manifest, only=["县商务局", "县发展和改革局"]))
+    assert [o.result for o in again.outcomes] == [mail.HELD, mail.SKIPPED]
+    assert inbox.units() == ["县商务局", "县发展和改革局"]
+
+
+def test_send__lost_twice__stops_and_resend_unknown_sends_only_those(tmp_path, smtp_server):
+    inbox = Inbox(drop_on={3, 4})  # the server loses the 3rd and the 4th message and cuts the line each time
     project = make_project(tmp_path, smtp_server(inbox))
     manifest = make_manifest(project)
     first = mail.send(project, mail.plan_mail(project, manifest))
@@ -554,11 +624,15 @@ def test_send__connection_dropped_after_second_message__stops_and_rerun_sends_th
     assert "再次中断" in first.stopped and "只会发送其余单位" in first.stopped
     assert inbox.units() == ["县商务局", "县市场监督管理局"]
     assert [(r["单位"], r["结果"]) for r in log_rows(project)] == [
-        ("县商务局", "成功"), ("县市场监督管理局", "成功"), ("县发展和改革局", "失败"), ("县发展和改革局", "失败")]
+        ("县商务局", "成功"), ("县市场监督管理局", "成功"), ("县发展和改革局", "状态不明"),
+        ("县工业和信息化局", "状态不明")]
 
     second = mail.send(project, mail.plan_mail(project, manifest))
-    assert not second.stopped
-    assert [o.unit for o in second.outcomes if o.result == mail.SKIPPED] == ["县商务局", "县市场监督管理局"]
+    assert [o.result for o in second.outcomes] == [mail.SKIPPED, mail.SKIPPED, mail.HELD, mail.HELD]
+    assert inbox.units() == ["县商务局", "县市场监督管理局"]
+
+    third = mail.send(project, mail.plan_mail(project, manifest), resend_unknown=True)  # checked: not received
+    assert [o.result for o in third.outcomes] == [mail.SKIPPED, mail.SKIPPED, mail.SENT, mail.SENT]
     assert inbox.units() == ["县商务局", "县市场监督管理局", "县发展和改革局", "县工业和信息化局"]
 
 
@@ -715,7 +789,22 @@ def test_cli_remind_send__stopped_run__exit_1_with_message(tmp_path, planned, sm
     planned(smtp_server(Inbox(drop_on={1, 2})), [Status("县商务局", "未报"), Status("县发展和改革局", "逾期")])
     result = CliRunner().invoke(main, ["remind", str(tmp_path), "--send"])
     assert result.exit_code == 1
-    assert "再次中断" in result.output and "失败 2 封" in result.output
+    assert "再次中断" in result.output and "状态不明 2 封：县商务局［催报］、县发展和改革局［催报］" in result.output
+    assert "--send --resend-unknown" in result.output
+
+
+def test_cli_mail_send__unknown_from_last_run__listed_then_resent_on_request(tmp_path, planned, smtp_server):
+    inbox = Inbox(drop_on={1})
+    planned(smtp_server(inbox))
+    runner = CliRunner(env={mail.PASSWORD_ENV: "x"})
+    args = ["mail", str(tmp_path), "--send", "--only", "县商务局", "--pause", "0", "--timeout", "5"]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 1 and "县商务局［下发］状态不明" in first.output
+    again = runner.invoke(main, args)
+    assert again.exit_code == 1 and "状态不明，未重发" in again.output and inbox.received == []
+    resent = runner.invoke(main, args + ["--resend-unknown"])
+    assert resent.exit_code == 0, resent.output
+    assert "县商务局［下发］已发送" in resent.output and inbox.units() == ["县商务局"]
 
 
 def test_cli_mail__drafts_with_resend__usage_error(tmp_path):

@@ -511,6 +511,10 @@ def _mail_options(command):
         click.option("--only", multiple=True, metavar="UNIT", help="只处理这个单位（可重复）。"),
         click.option("--dry-run", is_flag=True, help="只列出将要写出或发送的邮件，不写文件、不发送。"),
         click.option("--resend", is_flag=True, help="连发送记录中已发送成功的也再发一次（仅 --send）。"),
+        click.option("--resend-unknown", is_flag=True,
+                     help="重发上次“状态不明”的邮件（已核实对方没有收到时用；仅 --send）。"),
+        click.option("--timeout", type=click.FloatRange(min=1, max=3600), metavar="S",
+                     help="等待邮件服务器答复的秒数（仅 --send；默认取 基本信息 的「SMTP超时秒数」，未填为 60）。"),
         click.option("--pause", type=click.FloatRange(min=0), metavar="S",
                      help="两封邮件之间暂停的秒数（仅 --send；默认取 基本信息 的「发送间隔秒数」）。"),
     )):
@@ -518,14 +522,15 @@ def _mail_options(command):
     return command
 
 
-def _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders):
+def _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders, resend_unknown=False,
+              timeout=None):
     from zonekit import mail
     from zonekit.issues import Report
 
     if drafts == send_:
         raise click.UsageError("请在 --drafts（写草稿）和 --send（发送）中选一个。")
-    if drafts and (resend or pause is not None):
-        raise click.UsageError("--resend 和 --pause 只用于 --send。")
+    if drafts and (resend or resend_unknown or pause is not None or timeout is not None):
+        raise click.UsageError("--resend、--resend-unknown、--pause 和 --timeout 只用于 --send。")
     if drafts:
         result = mail.draft_mail(directory, reminders=reminders, only=only, dry_run=dry_run)
         for path in result.written:
@@ -545,8 +550,17 @@ def _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders)
     def ask_password():
         return mail.env_password() or click.prompt("SMTP 密码或授权码（不会保存）", hide_input=True)
 
+    def confirm(out, row):
+        """A message an earlier run left 状态不明: ask the clerk, who can check the mailbox or phone the unit."""
+        click.echo(f"{out.unit}［{out.purpose}］{row['时间'].replace('T', ' ')} 发送后没有收到邮件服务器的确认，"
+                   "可能已经送达。请在发件邮箱的“已发送”中查看，或打电话问对方是否收到。")
+        answer = click.prompt("对方已收到请输入 y（记为已发送）；确实没有收到、现在重发请输入 r；暂不处理直接回车",
+                              default="", show_default=False).strip().lower()
+        return {"y": mail.CONFIRM_RECEIVED, "r": mail.CONFIRM_RESEND}.get(answer)
+
     result = mail.send_mail(directory, reminders=reminders, only=only, dry_run=dry_run, resend=resend,
-                            pause=pause, password=ask_password, progress=show)
+                            resend_unknown=resend_unknown, pause=pause, timeout=timeout, password=ask_password,
+                            progress=show, confirm=confirm if sys.stdin.isatty() else None)
     if result.plan.issues:
         click.echo(Report(result.plan.issues).render())
     if dry_run:
@@ -556,6 +570,13 @@ def _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders)
         click.echo(f"已发送 {result.count(mail.SENT)} 封，跳过 {result.count(mail.SKIPPED)} 封（已发送过），"
                    f"失败 {result.count(mail.FAILED)} 封；{len(result.plan.blocking)} 个单位未生成邮件。"
                    f"发送记录：{result.log}")
+    if result.unsure:
+        names = "、".join(dict.fromkeys(f"{o.unit}［{o.purpose}］" for o in result.unsure))
+        command = "remind" if reminders else "mail"
+        click.echo(f"状态不明 {len(result.unsure)} 封：{names}。这些邮件已发出但没有收到服务器的确认，可能已经送达，"
+                   f"为免重复没有重发。请在发件邮箱的“已发送”中查看或电话核实：对方已收到的，在交互终端中重新运行"
+                   f"本命令按提示确认；确实没有收到的，运行 zonekit {command} {directory} --send --resend-unknown"
+                   f"（可加 --only 单位）重发。")
     if result.stopped:
         click.echo(f"错误：{result.stopped}", err=True)
     exit_with(int(not result.ok))
@@ -563,7 +584,7 @@ def _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders)
 
 @main.command("mail")
 @_mail_options
-def mail_command(directory, drafts, send_, only, dry_run, resend, pause):
+def mail_command(directory, drafts, send_, only, dry_run, resend, resend_unknown, timeout, pause):
     """给各单位发填报表（用途「下发」的邮件模板）：写邮件草稿，或通过 SMTP 发送。
 
     每个单位一封：收件人为 单位名单 中的邮箱，附件为该单位的填报表，主题和正文取自 工作台.xlsx 的 邮件模板。
@@ -578,6 +599,9 @@ def mail_command(directory, drafts, send_, only, dry_run, resend, pause):
 
     每次发送都记入项目目录下的 发送记录.csv；重新运行不会重发已发送成功的邮件（除非 --resend）。
 
+    邮件已发出而服务器没有答复（断线或超时）时记为“状态不明”，不会自动重发，以免对方收到两份；下次 --send
+    会列出这些单位，请核实后按提示确认，或用 --resend-unknown 重发。
+
     没有邮箱的单位会列出来。有单位未发出时退出码为 1。
 
     \b
@@ -587,12 +611,13 @@ def mail_command(directory, drafts, send_, only, dry_run, resend, pause):
       zonekit mail 项目目录 --send --pause 5
       zonekit mail 项目目录 --send --only 县商务局 --resend
     """
-    _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders=False)
+    _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders=False, resend_unknown=resend_unknown,
+              timeout=timeout)
 
 
 @main.command("remind")
 @_mail_options
-def remind_command(directory, drafts, send_, only, dry_run, resend, pause):
+def remind_command(directory, drafts, send_, only, dry_run, resend, resend_unknown, timeout, pause):
     """催报：只给填报表未报、逾期或被退回的单位发邮件，再次附上该单位的填报表。
 
     未报、逾期的单位用「催报」模板；被退回的单位用「退回」模板，其中 {问题清单} 列出退回原因及所在的工作表和单元格（如 指标填报!H12）。
@@ -606,4 +631,5 @@ def remind_command(directory, drafts, send_, only, dry_run, resend, pause):
       zonekit remind 项目目录 --send
       zonekit remind 项目目录 --send --resend     # 隔几天再催一次
     """
-    _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders=True)
+    _run_mail(directory, drafts, send_, only, dry_run, resend, pause, reminders=True, resend_unknown=resend_unknown,
+              timeout=timeout)

@@ -2,7 +2,9 @@
 or send it over SMTP, recording every attempt in the send log; reminders go to units that have not returned.
 
 Never writes the SMTP password anywhere, and never sends a message the send log records as delivered
-(same unit, purpose and attachment) unless asked to resend.
+(same unit, purpose and attachment) unless asked to resend. A message whose content went out but whose reply
+never came is 状态不明: it may have arrived, so it is never sent again automatically (a unit never gets two
+copies); the clerk checks and confirms, or asks for it again with --resend-unknown.
 """
 
 from __future__ import annotations
@@ -57,12 +59,19 @@ DEFAULT_PORTS = {SECURITY_SSL: 465, SECURITY_STARTTLS: 587, SECURITY_NONE: 25}
 LOG_COLUMNS = ("时间", "用途", "轮次", "单位", "收件人", "邮件ID", "附件", "附件SHA256", "结果", "说明")
 LOG_OK = "成功"
 LOG_FAILED = "失败"
+LOG_UNKNOWN = "状态不明"  # the content was sent, the server's reply never came: it may have been delivered
 
 # outcome of one message in a run, as the clerk reads it
 SENT = "已发送"
 SKIPPED = "已发过，跳过"
 WOULD_SEND = "将发送（演练）"
 FAILED = "发送失败"
+UNKNOWN = "状态不明"  # this run: sent, no reply
+HELD = "状态不明，未重发"  # an earlier run's 状态不明, not sent again
+CONFIRMED = "已确认收到"  # the clerk checked: it did arrive
+
+# what the clerk says about a message left 状态不明 (the ``confirm`` callback of ``send``)
+CONFIRM_RECEIVED, CONFIRM_RESEND = "received", "resend"
 
 M_NO_ADDRESS = define("M001", ERROR, "单位「{unit}」在 单位名单 中没有邮箱，未生成邮件。"
                                      "请在 工作台.xlsx 的 单位名单「邮箱」列填写后重新运行。")
@@ -461,6 +470,15 @@ def delivered(rows: list[dict[str, str]]) -> set[tuple[str, str, str]]:
     return {(r["单位"], r["用途"], r["附件SHA256"]) for r in rows if r["结果"] == LOG_OK}
 
 
+def unknown_sends(rows: list[dict[str, str]]) -> dict[tuple[str, str, str], dict[str, str]]:
+    """(unit, purpose, attachment sha256) → its last log row, for every message whose last attempt is 状态不明
+    and that was never recorded as sent."""
+    done, last = delivered(rows), {}
+    for r in rows:
+        last[(r["单位"], r["用途"], r["附件SHA256"])] = r
+    return {key: r for key, r in last.items() if r["结果"] == LOG_UNKNOWN and key not in done}
+
+
 def append_log(path: Path, row: dict[str, str]) -> None:
     """Add one row and push it to disk before returning, so a crash leaves every finished attempt recorded."""
     buffer = io.StringIO()
@@ -508,7 +526,13 @@ class SendResult:
 
     @property
     def ok(self) -> bool:
-        return not self.stopped and not self.count(FAILED) and not self.plan.blocking
+        return not self.stopped and not self.plan.blocking and not any(
+            self.count(r) for r in (FAILED, UNKNOWN, HELD))
+
+    @property
+    def unsure(self) -> list[SendOutcome]:
+        """The messages left 状态不明, by this run or an earlier one: the clerk must check them."""
+        return [o for o in self.outcomes if o.result in (UNKNOWN, HELD)]
 
 
 class _Stop(Exception):
@@ -539,6 +563,34 @@ def check_settings(project: Project) -> None:
     security_of(settings.security)
 
 
+class _Tracking:
+    """An SMTP client that knows whether the current message's content has gone out in full (the end-of-data
+    dot written to the socket): a reply lost after that leaves the message 状态不明, one lost before does not."""
+
+    data_sent = False
+    _in_data = False
+
+    def data(self, msg):
+        self.data_sent, self._in_data = False, True
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = False
+
+    def send(self, s):
+        super().send(s)
+        if self._in_data and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.data_sent = True
+
+
+class _SMTP(_Tracking, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_Tracking, smtplib.SMTP_SSL):
+    pass
+
+
 class _Connection:
     """One SMTP session that can be opened again after the server drops it."""
 
@@ -561,9 +613,9 @@ class _Connection:
         context = self.ssl_context or ssl.create_default_context()
         try:
             if self.security == SECURITY_SSL:
-                self.smtp = smtplib.SMTP_SSL(s.host, self.port, timeout=self.timeout, context=context)
+                self.smtp = _SMTP_SSL(s.host, self.port, timeout=self.timeout, context=context)
             else:
-                self.smtp = smtplib.SMTP(s.host, self.port, timeout=self.timeout)
+                self.smtp = _SMTP(s.host, self.port, timeout=self.timeout)
                 if self.security == SECURITY_STARTTLS:
                     self.smtp.ehlo()
                     self.smtp.starttls(context=context)
@@ -590,7 +642,13 @@ class _Connection:
 
     def send(self, out: Outgoing) -> dict:
         assert self.smtp is not None
+        self.smtp.data_sent = False
         return self.smtp.sendmail(self.settings.sender, out.to, out.as_bytes())
+
+    @property
+    def data_sent(self) -> bool:
+        """Whether the last message's content went out in full (then a missing reply leaves it 状态不明)."""
+        return bool(self.smtp is not None and self.smtp.data_sent)
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -614,18 +672,28 @@ def _reply(exc: smtplib.SMTPResponseException) -> str:
 
 
 def send(project: Project, plan: MailPlan, *, password: str | Callable[[], str] | None = None,
-         resend: bool = False, dry_run: bool = False, pause: float | None = None,
-         ssl_context: ssl.SSLContext | None = None, timeout: float = 30.0,
+         resend: bool = False, resend_unknown: bool = False, dry_run: bool = False, pause: float | None = None,
+         ssl_context: ssl.SSLContext | None = None, timeout: float | None = None,
          sleep: Callable[[float], None] = time.sleep,
-         progress: Callable[[SendOutcome], None] | None = None) -> SendResult:
+         progress: Callable[[SendOutcome], None] | None = None,
+         confirm: Callable[[Outgoing, dict], str | None] | None = None) -> SendResult:
     """Send the plan's messages over SMTP, one log row per attempt. Messages the log records as sent are
-    skipped unless ``resend``. A refused recipient fails that unit only; a dropped connection is reopened
-    once (and the unit tried again), a second drop or a wrong password stops the run (``result.stopped``).
+    skipped unless ``resend``. A refused recipient fails that unit only; a connection dropped before a
+    message's content went out is reopened once (and the unit tried again), a second drop or a wrong password
+    stops the run (``result.stopped``).
+
+    Exactly once: a message whose content went out but whose reply never came (the server dropped the line,
+    or answered after ``timeout`` seconds — default: the project's SMTP超时秒数) is logged 状态不明 and not sent
+    again, by this run or a later one, unless ``resend_unknown``; ``confirm(message, last log row)`` may settle
+    it: CONFIRM_RECEIVED logs it as sent, CONFIRM_RESEND sends it again, None leaves it 状态不明.
     ``password`` may be a callable, asked only when a login is needed."""
     check_settings(project)
     path = log_path(project)
     result = SendResult(plan, path, dry_run=dry_run)
-    done = set() if resend else delivered(read_send_log(path))
+    rows = read_send_log(path)
+    done = set() if resend else delivered(rows)
+    unsure = {} if resend or resend_unknown else unknown_sends(rows)
+    timeout = project.mail.timeout if timeout is None else timeout
 
     def record(out: Outgoing, outcome: str, detail: str = "", log_result: str | None = None) -> None:
         item = SendOutcome(out.unit, out.purpose, out.to, outcome, detail, out.message_id)
@@ -640,9 +708,20 @@ def send(project: Project, plan: MailPlan, *, password: str | Callable[[], str] 
 
     todo = []
     for out in plan.messages:
-        if (out.unit, out.purpose, out.sha256) in done:
+        key = (out.unit, out.purpose, out.sha256)
+        if key in done:
             record(out, SKIPPED, "发送记录显示已发送成功；如需再发请加 --resend")
-        elif dry_run:
+            continue
+        if key in unsure:
+            answer = confirm(out, unsure[key]) if confirm is not None and not dry_run else None
+            if answer == CONFIRM_RECEIVED:
+                record(out, CONFIRMED, "经核实对方已收到（上次发送状态不明）", LOG_OK)
+                continue
+            if answer != CONFIRM_RESEND:
+                record(out, HELD, f"{unsure[key]['时间'].replace('T', ' ')} 发送后没有收到服务器的确认，可能已经送达；"
+                                  "为免对方收到两份，没有重发")
+                continue
+        if dry_run:
             record(out, WOULD_SEND)
         else:
             todo.append(out)
@@ -673,6 +752,9 @@ def send(project: Project, plan: MailPlan, *, password: str | Callable[[], str] 
                     raise _Stop(f"邮件服务器拒绝用 {project.mail.sender} 发信（{_reply(exc)}）。请确认 基本信息 的"
                                 f"「{layout.INFO_SENDER}」与「{layout.INFO_SMTP_USER}」是同一个邮箱。{rest}")
                 except smtplib.SMTPServerDisconnected as exc:
+                    if connection.data_sent:
+                        reopened = _unanswered(out, exc, reopened, record, connection, rest)
+                        break
                     reopened = _dropped(out, exc, reopened, record, connection, rest)
                     continue
                 except smtplib.SMTPResponseException as exc:
@@ -680,6 +762,9 @@ def send(project: Project, plan: MailPlan, *, password: str | Callable[[], str] 
                 except smtplib.SMTPException as exc:
                     record(out, FAILED, f"发送出错（{exc}）", LOG_FAILED)
                 except OSError as exc:  # reset, broken pipe, timeout: the connection is gone
+                    if connection.data_sent:
+                        reopened = _unanswered(out, exc, reopened, record, connection, rest)
+                        break
                     reopened = _dropped(out, exc, reopened, record, connection, rest)
                     continue
                 else:
@@ -696,8 +781,20 @@ def send(project: Project, plan: MailPlan, *, password: str | Callable[[], str] 
 
 
 def _dropped(out: Outgoing, exc: Exception, reopened: bool, record, connection: _Connection, rest: str) -> bool:
-    """Log the unit as not sent; reopen the connection the first time, stop the run the second."""
-    record(out, FAILED, f"与服务器的连接中断（{exc or type(exc).__name__}），这封邮件没有确认送达", LOG_FAILED)
+    """Log the unit as not sent (its content never went out in full); reopen the connection the first time,
+    stop the run the second."""
+    record(out, FAILED, f"与服务器的连接中断（{exc or type(exc).__name__}），这封邮件没有发出", LOG_FAILED)
+    return _reopen(reopened, connection, rest)
+
+
+def _unanswered(out: Outgoing, exc: Exception, reopened: bool, record, connection: _Connection, rest: str) -> bool:
+    """The content went out, the reply never came: 状态不明, never retried; the run goes on with the others."""
+    record(out, UNKNOWN, f"邮件内容已发出，但服务器没有答复（{exc or type(exc).__name__}），可能已经送达。"
+                         "为免对方收到两份，不会自动重发：请核实后确认，或用 --resend-unknown 重发", LOG_UNKNOWN)
+    return _reopen(reopened, connection, rest)
+
+
+def _reopen(reopened: bool, connection: _Connection, rest: str) -> bool:
     connection.close()
     if reopened:
         raise _Stop(f"与邮件服务器的连接再次中断，已停止发送。{rest}")
@@ -743,10 +840,11 @@ def draft_mail(root: Path | str, *, reminders: bool = False, only: Iterable[str]
 
 
 def send_mail(root: Path | str, *, reminders: bool = False, only: Iterable[str] | None = None,
-              dry_run: bool = False, resend: bool = False, pause: float | None = None,
-              password: str | Callable[[], str] | None = None, ssl_context: ssl.SSLContext | None = None,
-              progress: Callable[[SendOutcome], None] | None = None) -> SendResult:
+              dry_run: bool = False, resend: bool = False, resend_unknown: bool = False, pause: float | None = None,
+              timeout: float | None = None, password: str | Callable[[], str] | None = None,
+              ssl_context: ssl.SSLContext | None = None, progress: Callable[[SendOutcome], None] | None = None,
+              confirm: Callable[[Outgoing, dict], str | None] | None = None) -> SendResult:
     """Send the project's 下发 mail (or reminders) with the settings in 工作台.xlsx; see ``send``."""
     project, plan = _plan_for(root, reminders=reminders, only=only)
-    return send(project, plan, password=password, resend=resend, dry_run=dry_run, pause=pause,
-                ssl_context=ssl_context, progress=progress)
+    return send(project, plan, password=password, resend=resend, resend_unknown=resend_unknown, dry_run=dry_run,
+                pause=pause, timeout=timeout, ssl_context=ssl_context, progress=progress, confirm=confirm)

@@ -49,6 +49,7 @@ class MailSettings:
     sender: str = ""
     sender_name: str = ""
     pause: float = 1.0
+    timeout: float = 60.0  # seconds to wait for each server reply; a message left without one is 状态不明
 
 
 @dataclass

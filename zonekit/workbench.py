@@ -98,6 +98,7 @@ INFO_HINTS = {
     layout.INFO_SMTP_SECURITY: "SSL / STARTTLS / 无",
     layout.INFO_SMTP_USER: "邮箱密码不保存在工作台中，发送时再输入",
     layout.INFO_MAIL_PAUSE: "两封邮件之间等待的秒数",
+    layout.INFO_SMTP_TIMEOUT: "等待邮件服务器答复的秒数；超时未答复的邮件记为“状态不明”，不会自动重发",
 }
 
 
@@ -210,7 +211,7 @@ def create_project(dir, scheme_name: str, region: str, province: str, years: lis
     info = {layout.INFO_PROJECT_ID: uuid.uuid4().hex, layout.INFO_REGION: region, layout.INFO_PROVINCE: province,
             layout.INFO_CLASS: cls, layout.INFO_SCHEME: scheme_ref, layout.INFO_YEARS: ",".join(map(str, years)),
             layout.INFO_DEADLINE: deadline, layout.INFO_ROUND: "第1轮", layout.INFO_SMTP_SECURITY: "SSL",
-            layout.INFO_MAIL_PAUSE: 1}
+            layout.INFO_MAIL_PAUSE: 1, layout.INFO_SMTP_TIMEOUT: 60}
     with atomic_path(target) as tmp:
         _write_workbook(tmp, scheme, info, years, units or [])
     for folder in (layout.OUTGOING_DIR, layout.RETURNED_DIR, layout.OUTPUT_DIR):
@@ -510,6 +511,9 @@ def _read_mail_settings(table: Table, get, text, report: Report) -> MailSettings
     pause = _number_cell(table, *get(layout.INFO_MAIL_PAUSE), report)
     if pause is not None:
         mail.pause = float(pause)
+    timeout = _number_cell(table, *get(layout.INFO_SMTP_TIMEOUT), report)
+    if timeout is not None and timeout > 0:
+        mail.timeout = float(min(timeout, 3600))
     security, row = get(layout.INFO_SMTP_SECURITY)
     security = normalize_header(security).upper()
     if security in SECURITY_CHOICES:
