@@ -14,11 +14,13 @@ import traceback
 
 import click
 
-from zonekit import __version__
+from zonekit import __version__, clickzh
 from zonekit.errors import Terminated, ZonekitError
 
+clickzh.install()  # before any command is built: click's own words (usage, errors, metavars) in Chinese
 
-class ZonekitGroup(click.Group):
+
+class ZonekitGroup(clickzh.ZhGroup):
     """Turns ZonekitError and any OS error into a clean message (exit 1), Ctrl-C and SIGTERM into a short note
     (exit 130 / 143) after every cleanup has run; a traceback only with --verbose."""
 
@@ -126,10 +128,10 @@ def scheme_list():
 
 
 @scheme.command("show")
-@click.argument("name")
+@click.argument("name", metavar="指标体系")
 @click.option("--detail", is_flag=True, help="同时显示打分标准、分项与计分规则。")
 def scheme_show(name, detail):
-    """显示指标体系的层级树和分值。NAME 为名称（2022、2025）或 YAML 文件路径。
+    """显示指标体系的层级树和分值。指标体系写名称（2022、2025）或 YAML 文件路径。
 
     \b
     示例：zonekit scheme show 2022 --detail
@@ -151,6 +153,7 @@ def scheme_check(file, as_json):
     \b
     示例：zonekit scheme check templates/schemes/2025.yaml
     """
+    from zonekit.exact import fmt_exact
     from zonekit.scheme import check_scheme
 
     scheme_, report = check_scheme(file)
@@ -160,13 +163,13 @@ def scheme_check(file, as_json):
         if report.issues:
             click.echo(report.render())
         if scheme_ is not None:
-            click.echo(f"{scheme_.title}：{len(scheme_.indicators)}项指标，合计{scheme_.total_points}分；"
+            click.echo(f"{scheme_.title}：{len(scheme_.indicators)}项指标，合计{fmt_exact(scheme_.total_points)}分；"
                        f"错误{len(report.errors)}个，警告{len(report.warnings)}个。")
     exit_with(int(not report.valid))
 
 
 @scheme.command("import")
-@click.argument("table", type=click.Path(exists=True, dir_okay=False))
+@click.argument("table", metavar="指标表", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="写出的指标体系文件（.yaml）；旁边同时写出“<文件名>-导入报告.txt”。")
 @click.option("--name", help="指标体系的简称（写入文件的 name），默认取输出文件名。")
@@ -256,7 +259,7 @@ def init(directory, scheme_name, region, province, years, region_class, deadline
 
 @main.command("import-plan")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.argument("table", type=click.Path(exists=True, dir_okay=False))
+@click.argument("table", metavar="分解表", type=click.Path(exists=True, dir_okay=False))
 def import_plan(directory, table):
     """把已有的任务分解表（.docx 中的表格或 .xlsx）导入工作台的 任务分解。
 
@@ -322,7 +325,7 @@ def generate_command(directory, out_dir, as_json):
 def check_command(file, project_dir, as_json):
     """检查一份回收的填报表：身份、表格结构和每个填写值，一次列出全部问题。
 
-    FILE 可以是 .xlsx/.xlsm/.xls，也可以是 .zip 或 .eml（逐个检查其中的填报表）。有错误时退出码为 1。
+    文件可以是 .xlsx/.xlsm/.xls，也可以是 .zip 或 .eml（逐个检查其中的填报表）。有错误时退出码为 1。
 
     \b
     示例：zonekit check 2-回收/县商务局-填报表.xlsx --project 项目目录
@@ -482,12 +485,12 @@ def report_command(directory, force):
 
 
 @main.command("demo")
-@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.argument("directory", metavar="[目录]", required=False, type=click.Path(file_okay=False))
 def demo_command(directory):
     """演示：为虚构的示范县走完全程——建项目、生成填报表、模拟各单位交回（有迟交、有冲突、
     有错填、有重复报送）、回收、评分，并给出结论和评分汇总表的位置。
 
-    DIRECTORY 默认为当前目录下的 zonekit-demo；不会覆盖不是由 demo 创建的非空目录。
+    目录默认为当前目录下的 zonekit-demo；不会覆盖不是由 demo 创建的非空目录。
 
     \b
     示例：zonekit demo
@@ -505,17 +508,17 @@ def demo_command(directory):
 def _mail_options(command):
     """The options `mail` and `remind` share."""
     for option in reversed((
-        click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False)),
+        click.argument("directory", metavar="项目目录", type=click.Path(exists=True, file_okay=False)),
         click.option("--drafts", is_flag=True, help="写出邮件草稿（.eml），不发送。"),
         click.option("--send", "send_", is_flag=True, help="通过 SMTP 发送。"),
-        click.option("--only", multiple=True, metavar="UNIT", help="只处理这个单位（可重复）。"),
+        click.option("--only", multiple=True, metavar="单位", help="只处理这个单位（可重复）。"),
         click.option("--dry-run", is_flag=True, help="只列出将要写出或发送的邮件，不写文件、不发送。"),
         click.option("--resend", is_flag=True, help="连发送记录中已发送成功的也再发一次（仅 --send）。"),
         click.option("--resend-unknown", is_flag=True,
                      help="重发上次“状态不明”的邮件（已核实对方没有收到时用；仅 --send）。"),
-        click.option("--timeout", type=click.FloatRange(min=1, max=3600), metavar="S",
+        click.option("--timeout", type=click.FloatRange(min=1, max=3600), metavar="秒",
                      help="等待邮件服务器答复的秒数（仅 --send；默认取 基本信息 的「SMTP超时秒数」，未填为 60）。"),
-        click.option("--pause", type=click.FloatRange(min=0), metavar="S",
+        click.option("--pause", type=click.FloatRange(min=0), metavar="秒",
                      help="两封邮件之间暂停的秒数（仅 --send；默认取 基本信息 的「发送间隔秒数」）。"),
     )):
         command = option(command)

@@ -251,7 +251,8 @@ def register(cls):
 class Rule:
     """One scoring rule of an indicator item. ``points`` is the item's nominal points."""
 
-    type_name: ClassVar[str] = ""
+    type_name: ClassVar[str] = ""  # as the scheme files write it
+    title: ClassVar[str] = ""  # as people read it (scheme show)
 
     def __init__(self, spec: dict, points: Fraction, key: str, catalogue: dict):
         self.spec = spec
@@ -277,6 +278,7 @@ class YearlyCompare(Rule):
     """'近2年…超过1年得1分': points_per_year for every evaluation year in which local op benchmark."""
 
     type_name = "yearly_compare"
+    title = "逐年比较"
 
     def __init__(self, spec, points, key, catalogue):
         super().__init__(spec, points, key, catalogue)
@@ -324,6 +326,7 @@ class Bands(Rule):
     """'占比8%-15%得1分，15%以上得2分': both ends included, the higher band wins at a shared edge."""
 
     type_name = "bands"
+    title = "区间计分"
 
     def __init__(self, spec, points, key, catalogue):
         super().__init__(spec, points, key, catalogue)
@@ -382,6 +385,7 @@ class Count(Rule):
     """Count tiers ('有1家得1分，有2家及以上得2分') or points per counted thing with a cap ('有1家得0.5分，最高分3分')."""
 
     type_name = "count"
+    title = "计数"
 
     def __init__(self, spec, points, key, catalogue):
         super().__init__(spec, points, key, catalogue)
@@ -469,6 +473,7 @@ class WeightedCount(Rule):
     """'法规3分/件，规章2分/件，规范性文件或标准1分/件，最高分3分'."""
 
     type_name = "weighted_count"
+    title = "加权计数"
 
     def __init__(self, spec, points, key, catalogue):
         super().__init__(spec, points, key, catalogue)
@@ -520,6 +525,7 @@ class Conditions(Rule):
     """One score for several conditions: all must hold ('维持率、胜诉率超过95%'), or any with ``any:``."""
 
     type_name = "conditions"
+    title = "条件"
 
     def __init__(self, spec, points, key, catalogue):
         super().__init__(spec, points, key, catalogue)
@@ -593,6 +599,7 @@ class Claim(Rule):
     """A checklist sub-item: the lead unit claims 是 (with evidence) or 否."""
 
     type_name = "claim"
+    title = "是否达到"
 
     def needs(self, years):
         return [Need("claim", self.key)]
@@ -610,6 +617,7 @@ class Judged(Rule):
     """A self or expert score within [0, points]; out-of-range scores are brought into range and said so."""
 
     type_name = "judged"
+    title = "评分"
 
     def needs(self, years):
         return [Need("judged", self.key)]

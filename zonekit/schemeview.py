@@ -20,7 +20,7 @@ def list_schemes() -> str:
 
 
 def _indicator_line(ind, indent: str, detail: bool) -> list[str]:
-    rules = "、".join(dict.fromkeys(i.rule.type_name for i in ind.items))
+    rules = "、".join(dict.fromkeys(i.rule.title for i in ind.items))
     lines = [f"{indent}{ind.number:>3}  {ind.name}（{fmt_number(ind.points)}分）［{ind.nature}｜{rules}］"]
     if ind.attainable < ind.points:
         lines[-1] += f"  ⚠ 实际最高{fmt_number(ind.attainable)}分"
@@ -29,7 +29,7 @@ def _indicator_line(ind, indent: str, detail: bool) -> list[str]:
         lines += [pad + "打分标准：" + ind.criteria.replace("\n", "\n" + pad + "          ")]
         if not ind.single:
             for item in ind.items:
-                lines.append(f"{pad}· {item.key} {item.text}（{fmt_number(item.points)}分，{item.rule.type_name}）")
+                lines.append(f"{pad}· {item.key} {item.text}（{fmt_number(item.points)}分，{item.rule.title}）")
         if ind.reading:
             lines.append(f"{pad}理解：{ind.reading}")
     return lines
