@@ -521,7 +521,7 @@ def test_collect__merged_workbook__every_answer_and_who_gave_it(tmp_path):
     assert head == [c.header for c in layout.ANSWER_COLUMNS]
     by_key = {r[head.index("键")]: r for r in rows[1:]}
     row = by_key["online_retail_growth@2023"]
-    assert row[head.index("填报值")] == "12.5%" and row[head.index("填报单位")] == COMMERCE
+    assert row[head.index("填报值")] == 0.125 and row[head.index("填报单位")] == COMMERCE  # a number, shown 12.5%
     assert row[head.index("状态")] == ADOPTED
 
 

@@ -7,14 +7,18 @@ Writes only these two files, atomically; user text is always written as text, ne
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from fractions import Fraction
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from zonekit import layout
 from zonekit.evidence import picture_rows, write_link
+from zonekit.exact import fmt_exact_percent
 from zonekit.files import atomic_path
 from zonekit.intake import parse_time
+from zonekit.pages import setup_print
 
 WRITER_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                   "strings_to_urls": False}
@@ -98,32 +102,71 @@ def write_intake_log(target: Path, result) -> Path:
 
 
 def write_merged(target: Path, result) -> Path:
-    """合并结果.xlsx: 填报明细 (every answer and who gave it), 工作进展 (per indicator), 佐证材料 (pictures)."""
+    """合并结果.xlsx: 填报明细 (every answer and who gave it), 工作进展 (per indicator), 佐证材料 (pictures).
+
+    Figures are numbers (rates in a percent format with as many decimals as they have), years are numbers, text
+    stays text; the internal row keys are kept in a hidden column; every sheet prints on A4, one page wide."""
     scheme = result.project.scheme
     names = {ind.number: ind.name for ind in scheme.indicators}
+    label = scheme.indicator_label
     with atomic_path(target) as tmp:
         wb, head, text, num = _workbook(tmp, "合并结果", result)
+        figures = _Figures(wb)
         answers = _Sheet(wb, layout.SHEET_ANSWERS, layout.ANSWER_COLUMNS, head, text, num)
+        value_col = layout.ANSWER_COLUMNS.index(layout.ANSWER_VALUE)
         for c in sorted(result.contributions, key=_answer_order(scheme)):
             where = f"{c.sheet}!{c.cell}" if c.sheet and c.cell else c.sheet
-            answers.add([c.indicator, KIND_NAMES.get(c.kind, c.kind), c.key, c.label,
-                         str(c.year) if c.year is not None else "", c.text, c.measure, c.unit, c.file, where,
-                         c.status, c.note])
+            answers.add([c.indicator, KIND_NAMES.get(c.kind, c.kind), c.key, c.label, c.year, c.text, c.measure,
+                         c.unit, c.file, where, c.status, c.note])
+            if isinstance(c.value, Fraction) and c.kind in NUMBER_KINDS:
+                figures.write(answers.ws, answers.row - 1, value_col, c.value, c.measure == "%")
+        key_col = layout.ANSWER_COLUMNS.index(layout.ANSWER_KEY)
+        answers.ws.set_column(key_col, key_col, layout.ANSWER_KEY.width, text, {"hidden": True})
         answers.finish()
-        progress = _Sheet(wb, layout.SHEET_MERGED_PROGRESS, layout.MERGED_PROGRESS_COLUMNS, head, text, num)
+        progress = _Sheet(wb, layout.SHEET_MERGED_PROGRESS, layout.for_scheme(layout.MERGED_PROGRESS_COLUMNS, label),
+                          head, text, num)
         for number, entries in result.progress.items():
             for e in entries:
                 progress.add([number, names.get(number, ""), e.unit, e.role, e.progress, e.evidence, e.files,
                               e.problems, e.contact, e.file])
         progress.finish()
-        evidence = _Sheet(wb, layout.SHEET_EVIDENCE, layout.EVIDENCE_COLUMNS, head, text, num)
+        evidence = _Sheet(wb, layout.SHEET_EVIDENCE, layout.for_scheme(layout.EVIDENCE_COLUMNS, label), head, text,
+                          num)
         for e in result.evidence:
             evidence.add([e.indicator, names.get(e.indicator, ""), e.unit, e.path, "", f"{e.kind}，来自 {e.source} "
                           f"{e.sheet}!{e.cell}"])
             write_link(evidence.ws, evidence.row - 1, 4, result.project.output / e.path, target.parent, text="打开")
         evidence.finish()
+        for sheet in (answers, progress, evidence):
+            setup_print(sheet.ws, 0)
+            # indicator numbers (3, 11.1, 3、9) and keys are names, written as text on purpose: no green corners
+            sheet.ws.ignore_errors({"number_stored_as_text": f"A1:{xl_col_to_name(len(sheet.columns) - 1)}"
+                                                             f"{max(sheet.row, 1)}"})
         wb.close()
     return target
+
+
+NUMBER_KINDS = ("data", "national", "judged")  # answers that are figures; lists and 是/否 are text
+
+
+class _Figures:
+    """Writes exact figures as numbers: a rate in a percent format with as many decimals as it has (93.5%,
+    12.345%), so what the cell shows is what the unit typed."""
+
+    def __init__(self, wb):
+        self.wb, self.formats = wb, {}
+        self.general = wb.add_format({"valign": "top"})
+
+    def write(self, ws, row: int, col: int, value: Fraction, percent: bool) -> None:
+        fmt = self.general
+        if percent:
+            shown = fmt_exact_percent(value)  # '1/3%' when no decimal is exact: show 6 places
+            places = 6 if "/" in shown else min(len(shown.rstrip("%").partition(".")[2]), 10)
+            if places not in self.formats:
+                code = "0." + "0" * places + "%" if places else "0%"
+                self.formats[places] = self.wb.add_format({"valign": "top", "num_format": code})
+            fmt = self.formats[places]
+        ws.write_number(row, col, float(value), fmt)
 
 
 def _answer_order(scheme):

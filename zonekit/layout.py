@@ -354,6 +354,7 @@ def for_scheme(columns: tuple[Column, ...], indicator_label: str, second_level: 
 
 
 ANSWER_KEY = ANSWER_COLUMNS[2]  # 填报明细's 键 column: internal row keys, written but hidden
+ANSWER_VALUE = ANSWER_COLUMNS[5]  # 填报明细's 填报值 column: a number where the answer is a figure
 
 # ---------------------------------------------------------------- self-evaluation report (issue 14)
 REPORT = "自评报告（初稿）.docx"  # in OUTPUT_DIR; the office edits it, zonekit replaces it only while unedited

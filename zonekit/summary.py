@@ -269,6 +269,8 @@ def table(ws, styles: Styles, columns: tuple[Column, ...], rows: list[list], hea
             ws.set_row(r, min(409, 14 * lines + 4))
     ws.freeze_panes(header_row + 1, 0)
     ws.autofilter(header_row, 0, header_row + max(len(rows), 1), len(columns) - 1)
+    # numbers are written as numbers; what is text (编号 3 and 11.1, answers as typed) is text on purpose
+    ws.ignore_errors({"number_stored_as_text": f"A1:{xl_col_to_name(len(columns) - 1)}{header_row + len(rows) + 1}"})
     setup_print(ws, header_row)
 
 
