@@ -96,12 +96,14 @@ def test_report__region_short_of_a_level__不合格_with_each_reason_and_the_sma
     assert gaps and "36" in gaps[0] and "自评否" in gaps[0]
 
 
-def test_report__verified_score__stated_with_the_computed_one_and_the_reason(tmp_path, make_project, s2022):
-    project = make_project(tmp_path, verifications=[Verification("10", F(1), "特色产业园尚未挂牌", "刘洋", "2024-07-01", 2)])
-    document, _, _ = write_draft(tmp_path, project, answers_98_5(s2022), overrides={"10": F(1)})
+def test_report__verified_score__stated_with_the_computed_one_the_reason_and_never_rounded_onto_a_line(
+        tmp_path, make_project, s2022):
+    project = make_project(tmp_path, verifications=[Verification("10", F("1.995"), "特色产业园尚未挂牌", "刘洋",
+                                                                 "2024-07-01", 2)])
+    document, _, _ = write_draft(tmp_path, project, answers_98_5(s2022), overrides={"10": F("1.995")})
     text = all_text(document)
-    assert "核定得分1分（按填报计算1.5分），核定理由：特色产业园尚未挂牌。" in text
-    assert "新绛县自评总分98分" in text and "其中1项三级指标的得分经创建办核定" in text
+    assert "核定得分1.995分（按填报计算1.5分），核定理由：特色产业园尚未挂牌。" in text  # not "2分", its full points
+    assert "新绛县自评总分98.995分" in text and "其中1项三级指标的得分经创建办核定" in text
 
 
 def test_report__units_progress_and_pictures__under_their_indicator_and_in_the_annex(tmp_path, make_project, s2022):

@@ -25,7 +25,7 @@ from docx.shared import Mm, Pt, RGBColor
 
 from zonekit import __version__, layout
 from zonekit.errors import OutputError
-from zonekit.exact import fmt_number, fmt_percent
+from zonekit.exact import fmt_at_least, fmt_exact, fmt_number, fmt_percent
 from zonekit.files import OutputSet, sha256_of
 from zonekit.project import Phase
 from zonekit.scheme import describe_rate
@@ -56,7 +56,7 @@ class Round:
     returned: int
     states: dict[str, int]  # 已报 / 未报 / 逾期 / 退回 → units
     incomplete: int  # indicators still missing an input
-    total: Fraction
+    total: str  # as the assessment shows it (never rounded onto the line)
     verdict: str
 
 
@@ -146,7 +146,7 @@ def report_facts(summary, today: date | None = None) -> ReportFacts:
     states = Counter(u.status for u in info.units)
     rounds = [Round(project.round, project.deadline, summary.generated.date(), info.expected, info.returned,
                     dict(states), sum(1 for marks in summary.flags.values() if layout.FLAG_MISSING in marks),
-                    a.total, a.verdict)]
+                    a.total_text, a.verdict)]
     units = []
     for u in project.units:
         roles = [role for _, role in project.roles_of(u.name)]
@@ -310,6 +310,11 @@ def _units(names: list[str]) -> str:
     return layout.LIST_SEPARATOR.join(names)
 
 
+def _shown_score(value: Fraction, points: Fraction) -> str:
+    """An indicator's score as gaps and the summary show it: never rounded onto its points."""
+    return fmt_number(value, edges=(points,))
+
+
 def _sentence(parts: list[str]) -> str:
     """Parts joined with 「；」 and ended with one 「。」."""
     text = "；".join(p.rstrip("。；") for p in parts if p)
@@ -349,6 +354,8 @@ class _Writer:
         self.headings.append((level, text))
         p = self.new(f"Heading {level}")
         p.add_run(text)
+        if level == 1:  # each part on a new page: 自评得分 then reads as one page, verdict and table together
+            p.paragraph_format.page_break_before = True
         if self.first_heading is None:
             self.first_heading = p
         return p
@@ -394,7 +401,8 @@ class _Writer:
             shade.set(qn("w:val"), "clear")
             shade.set(qn("w:color"), "auto")
             shade.set(qn("w:fill"), "E7E6E6")
-            cell._tc.get_or_add_tcPr().append(shade)
+            cell._tc.get_or_add_tcPr().insert_element_before(  # where the schema wants it: Word is strict
+                shade, "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
         for values in rows:
             cells = table.add_row().cells
             for pos, (cell, value, width) in enumerate(zip(cells, values, widths)):
@@ -475,7 +483,7 @@ def _round_rows(f: ReportFacts) -> list[list[str]]:
     for r in f.rounds:
         rate = fmt_percent(Fraction(r.returned, r.expected)) if r.expected else "—"
         rows.append([r.name, r.deadline.isoformat() if r.deadline else "—", r.scored.isoformat(), str(r.expected), str(r.returned), rate,
-                     str(r.incomplete), fmt_number(r.total), r.verdict])
+                     str(r.incomplete), r.total, r.verdict])
     return rows
 
 
@@ -525,30 +533,25 @@ def _score(w: _Writer, f: ReportFacts) -> None:
     a = f.assessment
     w.heading("二、自评得分", 1)
     verified = [i for i in f.indicators if i.verified_reason is not None]
-    w.para(f"对照《{f.scheme_title}》，{f.region}自评总分{fmt_number(a.total)}分（满分{fmt_number(a.total_points)}分），"
+    w.para(f"对照《{f.scheme_title}》，{f.region}自评总分{a.total_text}分（满分{fmt_exact(a.total_points)}分），"
            f"结论：", ("bold", a.verdict), "。" + (f"其中{len(verified)}项{f.indicator_label}的得分经创建办核定。"
                                                if verified else ""))
-    w.para(f"合格标准：总分不低于{fmt_number(a.total_min)}分，且每个一级指标得分率不低于{describe_rate(a.level_rate_min)}。")
+    w.para(f"合格标准：总分不低于{fmt_exact(a.total_min)}分，且每个一级指标得分率不低于{describe_rate(a.level_rate_min)}。")
     rows = [[lv["name"], lv["points"], lv["score"], lv["rate"], lv["threshold"], "达标" if lv["passed"] else "未达标",
              lv["needed"] if not lv["passed"] else "—"] for lv in f.levels]
     total_ok = a.total >= a.total_min
-    rows.append(["总分", fmt_number(a.total_points), fmt_number(a.total),
-                 fmt_percent(a.total / a.total_points) if a.total_points else "—", f"{fmt_number(a.total_min)}分",
-                 "达标" if total_ok else "未达标", fmt_number(a.total_needed) if not total_ok else "—"])
+    rows.append(["总分", fmt_exact(a.total_points), a.total_text,
+                 fmt_percent(a.total / a.total_points) if a.total_points else "—", f"{fmt_exact(a.total_min)}分",
+                 "达标" if total_ok else "未达标", fmt_at_least(a.total_needed) if not total_ok else "—"])
     w.table(["一级指标", "分值", "得分", "得分率", "合格线", "是否达标", "还需（分）"], rows,
             [30, 18, 18, 20, 20, 22, 22], center_cols=tuple(range(1, 7)))
     if a.qualified:
-        w.para(f"总分{fmt_number(a.total)}分，不低于{fmt_number(a.total_min)}分，且各一级指标得分率均不低于"
+        w.para(f"总分{a.total_text}分，不低于{fmt_exact(a.total_min)}分，且各一级指标得分率均不低于"
                f"{describe_rate(a.level_rate_min)}，自评结论为合格。")
     else:
         w.para("自评结论为不合格，原因如下：")
         for n, reason in enumerate(a.reasons, start=1):
             w.para(f"{n}. {reason}。")
-    if a.sublevels:
-        w.para("二级指标得分如下。")
-        w.table(["二级指标", "所属一级指标", "分值", "得分", "得分率"],
-                [[s.name, s.parent or "", fmt_number(s.points), fmt_number(s.score), fmt_percent(s.rate)]
-                 for s in a.sublevels], [40, 36, 24, 24, 32], center_cols=(2, 3, 4))
 
 
 def _indicators(w: _Writer, f: ReportFacts) -> None:
@@ -556,15 +559,18 @@ def _indicators(w: _Writer, f: ReportFacts) -> None:
     w.heading("三、指标完成情况", 1)
     w.para(f"各项{label}的得分和牵头单位如下，逐项的计分过程和各单位工作进展见后。")
     w.table(["编号", label, "分值", "得分", "牵头单位"],
-            [[i.number, i.name, fmt_number(i.points), fmt_number(i.score), _units(i.leads) or "—"]
+            [[i.number, i.name, fmt_exact(i.points), _shown_score(i.score, i.points), _units(i.leads) or "—"]
              for i in f.indicators], [12, 74, 14, 14, 42], center_cols=(0, 2, 3))
     levels = {lv["name"]: lv for lv in f.levels}
     for pos, name in enumerate(dict.fromkeys(i.level1 for i in f.indicators), start=1):
         lv = levels.get(name)
         w.heading(f"（{_cn(pos)}）{name}", 2)
+        subs = [f"{s.name}{s.score_text}分（分值{fmt_exact(s.points)}分，得分率{s.rate_text}）"
+                for s in f.assessment.sublevels if s.parent == name]
         if lv:
             w.para(f"分值{lv['points']}分，得分{lv['score']}分，得分率{lv['rate']}，"
-                   f"{'达标' if lv['passed'] else '未达标'}（合格线{lv['threshold']}）。")
+                   f"{'达标' if lv['passed'] else '未达标'}（合格线{lv['threshold']}）。"
+                   + (f"其中{'；'.join(subs)}。" if subs else ""))
         for ind in (i for i in f.indicators if i.level1 == name):
             _indicator(w, ind)
 
@@ -574,9 +580,9 @@ def _indicator(w: _Writer, ind: IndicatorRow) -> None:
     who = f"牵头单位：{_units(ind.leads) or '未明确'}"
     if ind.responsibles:
         who += f"；责任单位：{_units(ind.responsibles)}"
-    w.para(f"分值{fmt_number(ind.points)}分，得分{fmt_number(ind.score)}分。{who}。")
+    w.para(f"分值{fmt_exact(ind.points)}分，得分{_shown_score(ind.score, ind.points)}分。{who}。")
     if ind.verified_reason is not None:
-        w.para(f"核定得分{fmt_number(ind.score)}分（按填报计算{fmt_number(ind.computed)}分）"
+        w.para(f"核定得分{_shown_score(ind.score, ind.points)}分（按填报计算{_shown_score(ind.computed, ind.points)}分）"
                + (f"，核定理由：{ind.verified_reason}" if ind.verified_reason else "") + "。")
     if ind.trace:
         w.para(f"计分过程：{ind.trace[0]}" + ("" if len(ind.trace) > 1 else "。" * (not ind.trace[0].endswith("。"))))
@@ -618,12 +624,12 @@ def _gaps(w: _Writer, f: ReportFacts) -> None:
     else:
         lost = sum((g.lost for g in f.gaps), Fraction(0))
         recoverable = sum((g.recoverable for g in f.gaps), Fraction(0))
-        w.para(f"共{len(f.gaps)}项{label}失分，合计失{fmt_number(lost)}分"
-               + (f"，按计分规则可挽回{fmt_number(recoverable)}分" if recoverable != lost else "")
+        w.para(f"共{len(f.gaps)}项{label}失分，合计失{fmt_exact(lost)}分"
+               + (f"，按计分规则可挽回{fmt_exact(recoverable)}分" if recoverable != lost else "")
                + "，按可挽回分值从高到低列出：")
         for n, g in enumerate(f.gaps, start=1):
-            head = (f"{n}. 指标{g.number}「{g.name}」：分值{fmt_number(g.points)}分，得{fmt_number(g.score)}分，"
-                    f"可挽回{fmt_number(g.recoverable)}分；牵头单位：{_units(g.leads) or '未明确'}。")
+            head = (f"{n}. 指标{g.number}「{g.name}」：分值{fmt_exact(g.points)}分，得{_shown_score(g.score, g.points)}分，"
+                    f"可挽回{fmt_exact(g.recoverable)}分；牵头单位：{_units(g.leads) or '未明确'}。")
             w.para(head, _sentence(g.actions))
     w.heading("（二）填报和数据", 2)
     problems = []
@@ -716,7 +722,8 @@ def build_document(facts: ReportFacts):
     body.footer.is_linked_to_previous = False
     numbering = OxmlElement("w:pgNumType")
     numbering.set(qn("w:start"), "1")  # the cover has no number; the contents page is page 1
-    body._sectPr.append(numbering)
+    body._sectPr.insert_element_before(numbering, "w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg",
+                                       "w:textDirection", "w:bidi", "w:rtlGutter", "w:docGrid", "w:printerSettings")
     foot = body.footer.paragraphs[0]
     foot._p.style = w.ids["Footer"]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -729,9 +736,7 @@ def build_document(facts: ReportFacts):
     _gaps(w, facts)
     _next(w, facts)
     _annex(w, facts)
-    first = w.first_heading
-    first.paragraph_format.page_break_before = True  # the contents page ends here
-    _contents(w, first, [(level, text) for level, text in w.headings if level <= 2])
+    _contents(w, w.first_heading, [(level, text) for level, text in w.headings if level <= 2])
     return doc, w.placeholders
 
 
@@ -752,7 +757,7 @@ class ReportRun:
     def render(self) -> str:
         a = self.score.result.assessment
         lines = [f"自评报告（初稿）：{self.path}（{self.replaced}）",
-                 f"{self.score.project.region}：总分{fmt_number(a.total)}分，{a.verdict}；"
+                 f"{self.score.project.region}：总分{a.total_text}分，{a.verdict}；"
                  f"评分汇总表已按同一结果更新：{self.score.summary_path}"]
         if self.placeholders:
             lines.append(f"文中有{self.placeholders}处标黄的【请填写：…】需创建办补写或删除；"
