@@ -265,6 +265,40 @@ def test_summary__recalculated_in_libreoffice__every_overview_formula_gives_the_
         assert not wrong
 
 
+def losing(scheme, losses: dict[str, F]) -> dict[str, F]:
+    """Verified scores that take ``losses`` {first-level indicator: points} off a full score, indicator by indicator."""
+    overrides = {}
+    for level, loss in losses.items():
+        for ind in scheme.indicators_of(level):
+            take = min(ind.points, loss)
+            if take:
+                overrides[ind.number] = ind.points - take
+            loss -= take
+    return overrides
+
+
+@pytest.mark.office
+def test_summary__a_hair_below_the_lines__texts_keep_their_side_before_and_after_recalculation(
+        tmp_path, make_project, s2022):
+    from zonekit.office import recalculate
+
+    # 促进发展 14.9999/20 = 74.9995% < 75%; 优化服务 15.9951/20; total 84.995 < 85
+    overrides = losing(s2022, {"促进发展": F("5.0001"), "规范监管": F(6), "优化服务": F("4.0049")})
+    path = tmp_path / layout.SUMMARY
+    result, _ = summarize(path, make_project(tmp_path), best_2022(s2022), overrides)
+    assert result.total == F("84.995")
+    expected = ["总分84.995分，低于合格线85分，还差0.005分",
+                "一级指标「促进发展」得分14.9999/20分，得分率74.9995%，低于75%，还需至少0.0001分"]
+    assert result.assessment.reasons == expected
+    again = recalculate(path, tmp_path / "recalc" / "again.xlsx")
+    for book in (path, again):
+        rows = overview_rows(book)
+        assert rows["原因"][1].split("\n") == expected
+        assert openpyxl.load_workbook(book, data_only=True)[layout.SHEET_OVERVIEW]["D4"].value == \
+            "总分84.995分（合格线85分）"
+    assert openpyxl.load_workbook(path)[layout.SHEET_OVERVIEW]["D9"].number_format == "0.0000%"  # 促进发展
+
+
 @pytest.mark.office
 def test_summary__clerk_enters_a_verified_score__totals_and_verdict_move(tmp_path, make_project, s2022):
     from zonekit.office import recalculate
