@@ -39,7 +39,8 @@ CASES = [
     ("－5", AMOUNT, "万元", False, None, [values.R_FULLWIDTH, values.R_NEGATIVE]),
     ("\u22123%", GROWTH, "%", False, F(-3, 100), []),
     (-0.03, GROWTH, "%", True, F(-3, 100), []),
-    (-1.5, GROWTH, "%", True, None, [values.R_GROWTH_FLOOR]),
+    (-1.5, GROWTH, "%", True, None, [values.R_IMPLAUSIBLE]),  # a percent cell showing -150%: -1.5% meant?
+    ("-150%", GROWTH, "%", False, None, [values.R_GROWTH_FLOOR]),
     (12.5, COUNT, "户", False, None, [values.R_NOT_INTEGER]),
     # the percent rule: read as the cell shows it
     ("12.5%", SHARE, "%", False, F(1, 8), []),
@@ -53,8 +54,9 @@ CASES = [
     (0.125, SHARE, "%", None, F(1, 8), [values.R_PERCENT_AMBIGUOUS]),  # format unknown (.xls without xlrd)
     (95.0, SHARE, "%", None, F(19, 20), []),
     (0.0, SHARE, "%", False, F(0), []),
-    (12.5, SHARE, "%", True, None, [values.R_RATE_OVER]),  # a percent cell showing 1250%
-    (1.2, SHARE, "%", True, None, [values.R_RATE_OVER]),
+    (12.5, SHARE, "%", True, None, [values.R_IMPLAUSIBLE]),  # a percent cell showing 1250%: 12.5% meant?
+    (1.2, SHARE, "%", True, None, [values.R_IMPLAUSIBLE]),
+    (250, SHARE, "%", True, None, [values.R_RATE_OVER]),  # 25000%, and 250% is no share either
     ("120%", SHARE, "%", False, None, [values.R_RATE_OVER]),
     (1.0, SHARE, "%", True, F(1), []),
     (1.5, GROWTH, "%", True, F(3, 2), []),  # growth may exceed 100%

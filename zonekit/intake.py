@@ -941,12 +941,12 @@ class _Reader:
                 label = getattr(spec, "name", "") or _data_label(spec)
                 rec.add(R_ROW_GONE, sheet=sheet, value=key, label=label)
 
-    def _value_issues(self, notes, sheet, cell, raw, read, measure="", alt="", points="") -> None:
+    def _value_issues(self, notes, sheet, cell, raw, read, measure="", alt="", points="", limits="") -> None:
         if callable(read):
             read = read() if notes else ""
         for code in notes:
             self.record.add(code, sheet=sheet, cell=cell, value=values.raw_text(raw), read=read,
-                            measure=measure, alt=alt, points=points)
+                            measure=measure, alt=alt, points=points, limits=limits)
 
     # ------------------------------------------------------------ 指标填报
     def _read_indicators(self, unit_plan: UnitPlan) -> None:
@@ -1065,11 +1065,11 @@ class _Reader:
             percent_format = self._percent_format(sheet, r, vc) \
                 if kind in (values.SHARE, values.GROWTH) and isinstance(raw, (int, float)) \
                 and not isinstance(raw, bool) else False
-            value, notes = values.parse_number(raw, kind, item.unit, percent_format)
+            value, notes = values.parse_number(raw, kind, item.unit, percent_format, item.bounds)
             if notes:
-                alt = values.other_percent_reading(raw, value) if values.R_PERCENT_AMBIGUOUS in notes else ""
-                self._value_issues(notes, sheet, where, raw, values.show_value(value, kind, item.unit),
-                                   measure=item.unit, alt=alt)
+                self._value_issues(notes, sheet, where, raw, measure=item.unit,
+                                   **values.message_params(raw, kind, item.unit, percent_format, value, notes,
+                                                           item.bounds))
             note = self._cut(_text(row[sc]), sheet, a1(r, sc)) if sc is not None and sc < len(row) else ""
             numbers = layout.LIST_SEPARATOR.join(spec.numbers)
             label = item.label + (f"（{spec.year}年）" if spec.year is not None else "")

@@ -65,10 +65,20 @@ class DataItem:
     source: str = "region"
     kind: str = "number"
     note: str = ""
+    # plausible range (low, high), either end None when open: a value outside is refused with the likely intended
+    # one (a percent 100× off); rates without one in the scheme default to 0%–100%
+    range: tuple[Fraction | None, Fraction | None] | None = None
 
     @property
     def is_rate(self) -> bool:
         return self.unit == "%"
+
+    @property
+    def bounds(self) -> tuple[Fraction | None, Fraction | None] | None:
+        """The plausible range of a value of this item, or None when any value goes."""
+        if self.range is not None:
+            return self.range
+        return (Fraction(0), Fraction(1)) if self.is_rate else None
 
 
 @dataclass
@@ -238,6 +248,33 @@ def _num(raw, report: Report, where: str, field_name: str, file: str) -> Fractio
         return None
 
 
+def _range(raw, unit: str, problems: list[str]) -> tuple[Fraction | None, Fraction | None] | None:
+    """``range: ["-100%", "300%"]`` of a data item (null for an open end); rates are written with %."""
+    if raw is None:
+        return None
+    if not isinstance(raw, (list, tuple)) or len(raw) != 2:
+        problems.append("range 应为两个数的列表，如 [\"0%\", \"100%\"]，不设限的一端写 null")
+        return None
+    ends = []
+    for end in raw:
+        if end is None:
+            ends.append(None)
+            continue
+        if unit == "%" and not (isinstance(end, str) and end.strip().endswith("%")):
+            problems.append(f"range 的「{end}」应写成带 % 的百分数（本项计量单位为%）")
+            return None
+        try:
+            ends.append(to_fraction(end))
+        except NotANumber:
+            problems.append(f"range 的「{end}」不是数字")
+            return None
+    low, high = ends
+    if low is not None and high is not None and low >= high:
+        problems.append("range 的下限应小于上限")
+        return None
+    return low, high
+
+
 def parse_scheme(doc: dict, file: str = "") -> tuple[Scheme | None, Report]:
     """Build a scheme from its YAML data; every problem is an issue in the report."""
     report = Report()
@@ -270,11 +307,13 @@ def parse_scheme(doc: dict, file: str = "") -> tuple[Scheme | None, Report]:
             problems.append(f"source 应为 {'/'.join(SOURCES)}")
         if spec.get("kind", "number") not in KINDS:
             problems.append(f"kind 应为 {'/'.join(KINDS)}")
+        bounds = _range(spec.get("range"), str(spec.get("unit", "")), problems)
         if problems:
             report.add(issue(S_DATA_ITEM, file=file, cell=f"data_items.{key}", key=key, reason="；".join(problems)))
             continue
         data_items[key] = DataItem(key, spec["label"], str(spec.get("unit", "")), bool(spec.get("per_year", False)),
-                                   spec.get("source", "region"), spec.get("kind", "number"), spec.get("note", ""))
+                                   spec.get("source", "region"), spec.get("kind", "number"), spec.get("note", ""),
+                                   bounds)
 
     levels = []
     for raw in doc["levels"] or []:

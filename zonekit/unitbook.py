@@ -215,16 +215,32 @@ def _check(problems: list[tuple[str, str]], optional_when: str | None = None) ->
     return "=" + body
 
 
-def _number_problems(cell: str, measure: str, required: bool) -> list[tuple[str, str]]:
+def rate_bounds(row: "DataRow") -> tuple[Fraction, Fraction | None]:
+    """The range a rate row accepts: the item's plausible range, within 0%–100% (shares) or ≥ -100% (growth)."""
+    low, high = row.item.bounds or (None, None)
+    if row.measure == "growth":
+        return max(low if low is not None else Fraction(-1), Fraction(-1)), high
+    return max(low or Fraction(0), Fraction(0)), min(high if high is not None else Fraction(1), Fraction(1))
+
+
+def _literal(value: Fraction) -> str:
+    return fmt_number(value, 10)
+
+
+def _number_problems(cell: str, row: "DataRow", required: bool) -> list[tuple[str, str]]:
     # IF(ISNUMBER(..)) guards every comparison: Excel's AND() would pass on the #VALUE! of INT("abc").
+    measure = row.measure
     out = []
     if required:
         out.append((_blank(cell), "请填写数值"))
     out.append((f"AND(NOT({_blank(cell)}),NOT(ISNUMBER({cell})))", "数值应为数字，不要带单位或文字"))
-    if measure == "percent":
-        out.append((f"IF(ISNUMBER({cell}),OR({cell}<0,{cell}>1),FALSE)", "比例应在0%–100%之间"))
-    elif measure == "growth":
-        out.append((f"IF(ISNUMBER({cell}),{cell}<-1,FALSE)", "增速不能低于-100%"))
+    if measure in ("percent", "growth"):
+        low, high = rate_bounds(row)
+        tests = [f"{cell}<{_literal(low)}"] + ([f"{cell}>{_literal(high)}"] if high is not None else [])
+        what = "比例" if measure == "percent" else "增速"
+        shown = _bounds_text(low, high)
+        out.append((f"IF(ISNUMBER({cell}),OR({','.join(tests)}),FALSE)", f"{what}应在{shown}之间"
+                     if high is not None else f"{what}不能低于{shown}"))
     elif measure == "count":
         out.append((f"IF(ISNUMBER({cell}),OR({cell}<0,{cell}<>INT({cell})),FALSE)", "应为不小于0的整数"))
     else:
@@ -266,9 +282,9 @@ def data_check(row: DataRow, r: int) -> str:
         name = xl_rowcol_to_cell(r, cols[layout.DATA_NAME.header])
         problems = [(f"AND({_blank(value)},NOT({_blank(name)}))", "请填写数值"),
                     (f"AND({_blank(name)},NOT({_blank(value)}))", "请填写名称")]
-        problems += _number_problems(value, row.measure, required=False)
+        problems += _number_problems(value, row, required=False)
         return _check(problems, optional_when=f"AND({_blank(name)},{_blank(value)})")
-    problems = _number_problems(value, row.measure, required=not row.optional)
+    problems = _number_problems(value, row, required=not row.optional)
     return _check(problems, optional_when=_blank(value) if row.optional else None)
 
 
@@ -354,18 +370,31 @@ def _score_validation(top: Fraction) -> dict:
             "error_title": "自评分", "error_message": f"自评分应在0–{shown}之间。"}
 
 
+def _bounds_text(low: Fraction, high: Fraction | None) -> str:
+    shown = [fmt_number(end * 100, 6) + "%" for end in (low, high) if end is not None]
+    return "–".join(shown)
+
+
+def _xl_number(value: Fraction) -> int | float:
+    return int(value) if value.denominator == 1 else float(value)
+
+
 def _value_validation(row: DataRow) -> dict:
     item = row.item
     note = f"{item.note}。" if item.note else ""
     title = item.label[:32]
-    if row.measure == "percent":
-        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1, "input_title": title,
-                "input_message": f"{note}按百分数填写，如 95%（0%–100%）。", "error_title": title,
-                "error_message": "比例应在0%–100%之间。"}
-    if row.measure == "growth":
-        return {"validate": "decimal", "criteria": ">=", "value": -1, "input_title": title,
-                "input_message": f"{note}按百分数填写，如 12.5% 或 -3%。", "error_title": title,
-                "error_message": "请填写数字形式的增速，不能低于-100%。"}
+    if row.measure in ("percent", "growth"):
+        # the plausible range stops LibreOffice's 12.5 in a 0.0% cell (1250%) while typing, as Excel and WPS do
+        low, high = rate_bounds(row)
+        shown = _bounds_text(low, high)
+        example = "如 95%" if row.measure == "percent" else "如 12.5% 或 -3%"
+        limits = ({"criteria": "between", "minimum": _xl_number(low), "maximum": _xl_number(high)}
+                  if high is not None else {"criteria": ">=", "value": _xl_number(low)})
+        what = "比例" if row.measure == "percent" else "增速"
+        return {"validate": "decimal", **limits, "input_title": title,
+                "input_message": f"{note}按百分数填写，{example}（{shown}）。", "error_title": title,
+                "error_message": f"请按百分数填写{what}（带 % 号，如 12.5%），应在{shown}之间。"
+                if high is not None else f"请按百分数填写{what}（带 % 号），不能低于{shown}。"}
     if row.measure == "count":
         return {"validate": "integer", "criteria": ">=", "value": 0, "input_title": title,
                 "input_message": f"{note}填写不小于0的整数，单位：{item.unit}。", "error_title": title,

@@ -25,7 +25,7 @@ from zonekit.issues import ERROR, WARNING, define
 
 # ---------------------------------------------------------------- message codes (R1xx: values)
 # Templates use {sheet} {cell} {value} (as typed), {read} (what zonekit read), {measure} (the row's 计量单位),
-# {alt} (the other reading of a rate) and {points}. {unit} is the reporting unit's name, never a unit of measure.
+# {alt} (the other reading of a rate, or the likely intended one), {limits} (the plausible range) and {points}. {unit} is the reporting unit's name, never a unit of measure.
 R_TEXT_NUMBER = define("R101", WARNING, "{sheet}!{cell} 的数字「{value}」是以文本形式填写的，已按 {read} 读取；"
                                         "请确认无误（可将单元格改为数字格式后重新填写）。")
 R_FULLWIDTH = define("R102", WARNING, "{sheet}!{cell}「{value}」含全角数字或符号，已按 {read} 读取；请确认无误。")
@@ -51,6 +51,10 @@ R_SCORE_OVER = define("R115", ERROR, "{sheet}!{cell} 自评分「{value}」超�
                                      "请填写0–{points}之间的分数。")
 R_BAD_NUMBER = define("R116", ERROR, "{sheet}!{cell}「{value}」不是可用的数字（无穷大、非数值或位数过多），未采用；"
                                      "请填写正常的阿拉伯数字（计量单位{measure}）。")
+R_IMPLAUSIBLE = define("R118", ERROR, "{sheet}!{cell}「{value}」读作 {read}，超出本项的合理范围（{limits}），未采用。"
+                                      "是否应为 {alt}？请改填「{alt}」（带百分号）后重新发送。")
+R_OUT_OF_RANGE = define("R119", ERROR, "{sheet}!{cell}「{value}」读作 {read}，超出本项的合理范围（{limits}），未采用；"
+                                       "请核实后重新填写。如数值确实如此，请在“数据来源及说明”中说明并告知创建办。")
 R_NONE_WORD = define("R120", WARNING, "{sheet}!{cell}「{value}」按未填写处理；如实际为0请填写 0。")
 
 # ---------------------------------------------------------------- kinds of numbers
@@ -84,22 +88,42 @@ def is_blank(raw) -> bool:
     return raw is None or raw == "" or (isinstance(raw, str) and not raw.strip())  # strip() knows \u3000
 
 
-def parse_number(raw, kind: str = AMOUNT, unit: str = "", percent_format: bool | None = False) -> Reading:
+Bounds = tuple[Fraction | None, Fraction | None]
+
+
+def parse_number(raw, kind: str = AMOUNT, unit: str = "", percent_format: bool | None = False,
+                 bounds: Bounds | None = None) -> Reading:
     """Exact value of a number cell. ``kind`` is SHARE, GROWTH, COUNT, AMOUNT or SCORE; ``unit`` the row's
     计量单位 (rates are returned as fractions, 12.5% → 1/8); ``percent_format`` whether the cell shows a
-    percent number format (None: unknown, then 0 < |x| ≤ 1 is read as Excel's fraction, with a warning).
+    percent number format (None: unknown, then 0 < |x| ≤ 1 is read as Excel's fraction, with a warning);
+    ``bounds`` the plausible (low, high) of the item (DataItem.bounds): a value outside is refused.
 
     Returns (None, codes) when the cell is blank or the value must not be used (the codes say why)."""
+    number, notes = _read(raw, kind, unit, percent_format)
+    if number is None:
+        return Reading(None, notes)
+    # LibreOffice Calc keeps 12.5 typed into a 0.0% cell as 12.5 (shown 1250%): the one case where a reading
+    # 100 times too large is likely, so the message may suggest the hundredth
+    hundredfold = percent_format is True and isinstance(raw, (int, float)) and not isinstance(raw, bool)
+    return Reading(*_check_range(number, kind, unit, notes, bounds, hundredfold))
+
+
+def as_read(raw, kind: str = AMOUNT, unit: str = "", percent_format: bool | None = False) -> Fraction | None:
+    """The number a cell was read as before any range check (for messages about a refused value)."""
+    return _read(raw, kind, unit, percent_format)[0]
+
+
+def _read(raw, kind: str, unit: str, percent_format: bool | None) -> tuple[Fraction | None, list[str]]:
     notes: list[str] = []
     rate = kind in (SHARE, GROWTH) or unit == "%"
     if is_blank(raw):
-        return Reading(None, notes)
+        return None, notes
     if isinstance(raw, bool) or isinstance(raw, (datetime, date, time)):
-        return Reading(None, [R_NOT_NUMBER])
+        return None, [R_NOT_NUMBER]
     explicit_percent = False
     if isinstance(raw, (int, float)):
         if isinstance(raw, float) and not math.isfinite(raw):
-            return Reading(None, [R_BAD_NUMBER])  # 1e309 or NaN stored in a numeric cell
+            return None, [R_BAD_NUMBER]  # 1e309 or NaN stored in a numeric cell
         number = Fraction(raw) if isinstance(raw, int) else from_float(raw)
         if rate:
             if percent_format is True:
@@ -113,13 +137,13 @@ def parse_number(raw, kind: str = AMOUNT, unit: str = "", percent_format: bool |
     else:
         parsed = _parse_text(str(raw), unit, rate, notes)
         if parsed is None:
-            return Reading(None, notes)
+            return None, notes
         number, explicit_percent = parsed
         if rate:
             if not explicit_percent and 0 < abs(number) <= 1:
                 notes.append(R_PERCENT_AMBIGUOUS)
             number = number / 100
-    return Reading(*_check_range(number, kind, unit, notes))
+    return number, notes
 
 
 def _parse_text(original: str, unit: str, rate: bool, notes: list[str]) -> tuple[Fraction, bool] | None:
@@ -176,7 +200,24 @@ def _parse_text(original: str, unit: str, rate: bool, notes: list[str]) -> tuple
     return number, percent
 
 
-def _check_range(number: Fraction, kind: str, unit: str, notes: list[str]) -> tuple[Fraction | None, list[str]]:
+def _within(number: Fraction, kind: str, bounds: Bounds | None) -> bool:
+    low, high = bounds or (None, None)
+    if kind == SHARE and not 0 <= number <= 1 or kind == GROWTH and number < -1:
+        return False
+    return (low is None or number >= low) and (high is None or number <= high)
+
+
+def _check_range(number: Fraction, kind: str, unit: str, notes: list[str], bounds: Bounds | None = None,
+                 hundredfold: bool = False) -> tuple[Fraction | None, list[str]]:
+    rate = kind in (SHARE, GROWTH) or unit == "%"
+    if rate and not _within(number, kind, bounds):
+        if hundredfold and _within(number / 100, kind, bounds):
+            notes.append(R_IMPLAUSIBLE)
+            return None, notes
+        hard = kind == SHARE and number > 1 or kind == GROWTH and number < -1 or number < 0 and kind != GROWTH
+        if bounds is not None and not hard:
+            notes.append(R_OUT_OF_RANGE)
+            return None, notes
     if number < 0 and kind != GROWTH:
         notes.append(R_NEGATIVE)
         return None, notes
@@ -237,6 +278,34 @@ def show_value(value, kind: str = AMOUNT, unit: str = "") -> str:
     if kind in (SHARE, GROWTH) or unit == "%":
         return fmt_number(value * 100, 6) + "%"
     return fmt_number(value, 6)
+
+
+def show_bounds(bounds: Bounds | None, kind: str = SHARE, unit: str = "%") -> str:
+    """'-100%–300%', '0%–100%', '不低于0%'."""
+    low, high = bounds or (None, None)
+    if kind == SHARE and bounds is None:
+        low, high = Fraction(0), Fraction(1)
+    if kind == GROWTH and low is None:
+        low = Fraction(-1)
+    shown = [show_value(end, kind, unit) if end is not None else None for end in (low, high)]
+    if shown[0] is not None and shown[1] is not None:
+        return f"{shown[0]}–{shown[1]}"
+    return f"不低于{shown[0]}" if shown[0] is not None else f"不高于{shown[1]}" if shown[1] is not None else "不限"
+
+
+def message_params(raw, kind: str, unit: str, percent_format: bool | None, value, notes: list[str],
+                   bounds: Bounds | None = None) -> dict[str, str]:
+    """{read}, {alt} and {limits} of the messages about one number cell: what it was read as (also when the
+    value was refused), the likely intended or the other reading, and the plausible range."""
+    read = value if value is not None else as_read(raw, kind, unit, percent_format)
+    params = {"read": show_value(read, kind, unit), "alt": "", "limits": ""}
+    if read is not None and (R_IMPLAUSIBLE in notes or R_OUT_OF_RANGE in notes):
+        params["limits"] = show_bounds(bounds, kind, unit)
+        if R_IMPLAUSIBLE in notes:
+            params["alt"] = show_value(read / 100, kind, unit)
+    elif R_PERCENT_AMBIGUOUS in notes and value is not None:
+        params["alt"] = other_percent_reading(raw, value)
+    return params
 
 
 def other_percent_reading(raw, value: Fraction) -> str:
