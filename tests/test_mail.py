@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -895,4 +896,9 @@ def test_cli_end_to_end__init_generate_mail_collect_remind__each_unit_mailed_onc
     assert [rcpt for rcpt, _ in inbox.received] == [["scj@xj.gov.cn"], ["sw@xj.gov.cn"]]
     refused = inbox.messages()[1]
     assert "指标填报!I4" in refused.get_body().get_content()
-    assert attachment_of(refused).get_content() == books["县商务局"].read_bytes()
+    # the refused unit gets its own workbook back, refilled with what it sent and each problem on its cell
+    part = attachment_of(refused)
+    assert part.get_filename() == books["县商务局"].name.replace("-填报表.xlsx", "-填报表（续填）.xlsx")
+    book = openpyxl.load_workbook(BytesIO(part.get_content()))
+    assert "未填写" in book[layout.SHEET_INDICATORS]["I4"].comment.text
+    assert book[layout.SHEET_INDICATORS]["I4"].fill.fgColor.rgb.endswith(layout.PROBLEM_FILL.lstrip("#"))

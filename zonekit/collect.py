@@ -499,7 +499,8 @@ def _newer(a: ReturnRecord, b: ReturnRecord) -> bool:
 
 
 def _strip(rec: ReturnRecord) -> None:
-    rec.answers, rec.progress, rec.packed = [], [], None  # its pictures stay: evidence is kept across versions
+    # its pictures stay: evidence is kept across versions
+    rec.answers, rec.progress, rec.texts, rec.packed = [], [], {}, None
     rec.status = layout.STATUS_SUPERSEDED
 
 

@@ -11,7 +11,7 @@ from zonekit import layout
 from zonekit.evidence import safe_name
 from zonekit.exact import fmt_number
 from zonekit.files import OutputSet
-from zonekit.summary import Styles, Summary, UnitProgress, issue_rows, new_workbook, put, table
+from zonekit.summary import Styles, Summary, UnitProgress, issue_rows, new_workbook, put, table, text_lines
 from zonekit.pages import setup_print
 
 
@@ -56,7 +56,7 @@ def unit_feedback(summary: Summary, unit: str) -> UnitFeedback:
     return UnitFeedback(unit, lost, todo, issues, lead_lost, progress)
 
 
-def _write_one(tmp: Path, summary: Summary, fb: UnitFeedback) -> None:
+def _write_one(tmp: Path, summary: Summary, fb: UnitFeedback, refilled: Path | None = None) -> None:
     project, a = summary.project, summary.assessment
     wb = new_workbook(tmp)
     wb.set_properties({"title": f"{fb.unit}评分反馈", "author": "zonekit"})
@@ -74,15 +74,22 @@ def _write_one(tmp: Path, summary: Summary, fb: UnitFeedback) -> None:
             ("填报问题", f"{len(fb.issues)}个（见「{layout.SHEET_ISSUES}」）"),
             ("全县当前得分", f"{a.total_text}分（合格线{fmt_number(a.total_min)}分），{a.verdict}"),
             ("联系创建办", contact)]
+    if refilled is not None:
+        rows.append(("续填表", f"{refilled.name}：本单位的填报表，已填入本单位报送的内容，有问题的单元格标为"
+                              f"{layout.PROBLEM_COLOUR}并附批注。请在该表上修改、补充后报送，未改动的内容不会丢失。"))
     for r, (label, value) in enumerate(rows, start=2):
         ws.write_string(r, 0, label, styles.label)
         put(ws, r, 1, value, styles.wrap)
-    ws.write_string(len(rows) + 3, 0, "请在下一轮填报中补齐待办事项、修改所列问题，并为自评「是」的分项附上佐证材料。", styles.note)
+        ws.set_row(r, 14 * text_lines(str(value), 70) + 4)
+    closing = "请在下一轮填报中补齐待办事项、修改所列问题，并为自评「是」的分项附上佐证材料。"
+    last = len(rows) + 3  # across both columns and wrapped: it is never cut off at the first column's edge
+    ws.merge_range(last, 0, last, 1, closing, styles.note)
+    ws.set_row(last, 14 * text_lines(closing, 18 + 70) + 4)
     setup_print(ws, landscape=False)
-    table(wb.add_worksheet(layout.SHEET_FEEDBACK_LOST), styles, layout.FEEDBACK_LOST_COLUMNS, fb.lost,
-          wrap_cols=(1, 6, 7))
-    table(wb.add_worksheet(layout.SHEET_FEEDBACK_TODO), styles, layout.FEEDBACK_TODO_COLUMNS, fb.todo,
-          wrap_cols=(1, 2))
+    label = project.scheme.indicator_label
+    lost, todo = (layout.for_scheme(c, label) for c in (layout.FEEDBACK_LOST_COLUMNS, layout.FEEDBACK_TODO_COLUMNS))
+    table(wb.add_worksheet(layout.SHEET_FEEDBACK_LOST), styles, lost, fb.lost, wrap_cols=(1, 6, 7))
+    table(wb.add_worksheet(layout.SHEET_FEEDBACK_TODO), styles, todo, fb.todo, wrap_cols=(1, 2))
     table(wb.add_worksheet(layout.SHEET_ISSUES), styles, layout.ISSUE_COLUMNS, issue_rows(fb.issues),
           wrap_cols=(3, 7))
     wb.close()
@@ -92,17 +99,23 @@ def feedback_path(output: Path, unit: str) -> Path:
     return Path(output) / layout.FEEDBACK_DIR / layout.FEEDBACK_FILE.format(unit=safe_name(unit))
 
 
-def write_feedback(summary: Summary, output: Path | None = None, outputs: OutputSet | None = None) -> list[Path]:
-    """One feedback workbook per unit with work to do, in ``output``/单位反馈 (default: the project's output).
+def write_feedback(summary: Summary, output: Path | None = None, outputs: OutputSet | None = None,
+                   refills=()) -> list[Path]:
+    """One feedback workbook per unit with work to do, in ``output``/单位反馈 (default: the project's output);
+    beside them ``refills`` (zonekit.refill.Refilled: each unit's workbook with its answers filled back in),
+    which its feedback names.
 
     All of them are replaced together at the end, or none is: in ``outputs`` (the run's OutputSet, committed by
-    the caller with its other outputs), else in a set of their own."""
+    the caller with its other outputs), else in a set of their own. Returns the feedback workbooks' paths."""
     output = Path(output) if output is not None else summary.project.output
     units = [u.name for u in summary.project.units if summary.project.roles_of(u.name)]
     paths = [feedback_path(output, unit) for unit in units]
+    refilled = {made.unit: output / layout.FEEDBACK_DIR / made.name for made in refills}
     if outputs is None:
-        with OutputSet(output, paths) as own:
-            return write_feedback(summary, output, own)
+        with OutputSet(output, paths + list(refilled.values())) as own:
+            return write_feedback(summary, output, own, refills)
+    for made in refills:
+        outputs.path(refilled[made.unit]).write_bytes(made.data)
     for unit, path in zip(units, paths):
-        _write_one(outputs.path(path), summary, unit_feedback(summary, unit))
+        _write_one(outputs.path(path), summary, unit_feedback(summary, unit), refilled.get(unit))
     return paths

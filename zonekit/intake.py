@@ -188,6 +188,9 @@ class ReturnRecord:
     answers: list[Answer] = field(default_factory=list)
     progress: list[ProgressEntry] = field(default_factory=list)
     pictures: list[Picture] = field(default_factory=list)
+    # 指标填报's free texts per row key as typed ({column header: text}, blanks left out), item rows included:
+    # what a refilled workbook writes back (``progress`` joins an indicator's item rows into one entry)
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # required inputs left blank, as labels
     refused: bool = False  # a file-level error: nothing of it is taken
@@ -973,6 +976,8 @@ class _Reader:
         for r, key, spec, row in self._rows(sheet, grid, header, index, unit_plan.indicator_rows,
                                             layout.INDICATOR_INPUTS):
             texts = {col.header: self._cut(_text(raw_of(row, col)), sheet, cell(row, col)[1]) for col in _TEXT_COLUMNS}
+            if any(texts.values()):
+                rec.texts[key] = {h: t for h, t in texts.items() if t}
             evidence_given = bool(texts[layout.IND_EVIDENCE.header] or texts[layout.IND_FILES.header]
                                   or (rec.pictures and self._pictures_on(sheet, r)))
             label = f"指标{key}" if not spec.is_item else f"分项{key}"

@@ -89,8 +89,11 @@ NATIONAL_COLUMNS = (Column("数据项键", ("键",), width=30), Column("数据�
                     Column("来源", ("数据来源",), required=False, width=40))
 
 SHEET_TARGETS = "目标"
-TARGET_COLUMNS = (Column("编号", width=6), Column("三级指标", required=False, width=36),
-                  Column("数据项键", required=False, width=30), Column("比较", ("运算",), required=False, width=8),
+# 目标: a target is chosen by indicator number and data-item label (the 数据项键 of older workbooks is still read);
+# the name column is headed with the scheme's indicator_label (三级指标 / 二级指标)
+TARGET_COLUMNS = (Column("编号", width=6), Column("三级指标", ("二级指标", "指标名称"), required=False, width=36),
+                  Column("数据项", ("数据项键",), required=False, width=40), Column("年度", required=False, width=8),
+                  Column("比较", ("运算",), required=False, width=8),
                   Column("目标值", width=12), Column("说明", required=False, width=40))
 
 SHEET_VERIFY = "评分核定"
@@ -359,3 +362,11 @@ ANSWER_VALUE = ANSWER_COLUMNS[5]  # 填报明细's 填报值 column: a number wh
 # ---------------------------------------------------------------- self-evaluation report (issue 14)
 REPORT = "自评报告（初稿）.docx"  # in OUTPUT_DIR; the office edits it, zonekit replaces it only while unedited
 REPORT_RECORD = ".zonekit-report.json"  # in OUTPUT_DIR: the SHA-256 of the draft zonekit last wrote
+
+# ---------------------------------------------------------------- forms a clerk understands (13), refilled books (12)
+INPUT_FILL = "#FFF9DB"  # the cells a unit fills in; named INPUT_COLOUR in every sheet and mail that mentions them
+INPUT_COLOUR = "浅黄色"
+PROBLEM_FILL = "#FFC7CE"  # cells of a refilled workbook that have a problem; a comment carries the message
+PROBLEM_COLOUR = "浅红色"
+REFILLED_BOOK_FILE = "{seq}-{unit}-填报表（续填）.xlsx"  # the unit's workbook with its answers filled back in
+GUIDE_REFILL = "续填说明"  # row label in 填报说明 of a refilled workbook

@@ -42,7 +42,7 @@ PURPOSE_SEND, PURPOSE_REMIND, PURPOSE_REFUSED = layout.MAIL_PURPOSES  # 下发, 
 REMIND_STATES = {layout.STATE_MISSING: PURPOSE_REMIND, layout.STATE_LATE: PURPOSE_REMIND,
                  layout.STATE_RETURNED: PURPOSE_REFUSED}
 
-PLACEHOLDERS = ("单位", "地区", "截止日期", "联系人", "联系电话", "联系邮箱", "指标数", "附件", "问题清单")
+PLACEHOLDERS = ("单位", "地区", "截止日期", "联系人", "联系电话", "联系邮箱", "指标数", "附件", "问题清单", "附件说明")
 # where the clerk fills the value a placeholder stands for, for the message when it is empty
 _PLACEHOLDER_SOURCE = {
     "地区": f"基本信息 的「{layout.INFO_REGION}」",
@@ -160,14 +160,23 @@ def format_date(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
+def attachment_note(name: str, refilled: bool) -> str:
+    """{附件说明}: what the attached workbook is, and what to do with it."""
+    if refilled:
+        return (f"附件「{name}」是贵单位填报表的续填版：已填入贵单位报送的内容，有问题的单元格标为{layout.PROBLEM_COLOUR}"
+                f"并附批注（鼠标移到单元格上即可查看）。请直接在附件上修改，保存后回复本邮件；未改动的内容不会丢失。")
+    return f"附件「{name}」是贵单位的填报表，请在{layout.INPUT_COLOUR}单元格中填写，保存后回复本邮件。"
+
+
 def placeholder_values(project: Project, unit: Unit, *, attachment: str = "", indicators: int | None = None,
-                       problems: str = "") -> dict[str, str]:
+                       problems: str = "", refilled: bool = False) -> dict[str, str]:
     """What each placeholder stands for in this unit's message; {联系人} etc. are the office's contact."""
     if indicators is None:
         indicators = len(project.roles_of(unit.name))
     return {"单位": unit.name, "地区": project.region, "截止日期": format_date(project.deadline),
             "联系人": project.contact, "联系电话": project.phone, "联系邮箱": project.email,
-            "指标数": str(indicators), "附件": attachment, "问题清单": problems}
+            "指标数": str(indicators), "附件": attachment, "问题清单": problems,
+            "附件说明": attachment_note(attachment, refilled) if attachment else ""}
 
 
 def template_of(project: Project, purpose: str) -> tuple[str, str]:
@@ -220,12 +229,14 @@ def _missing_reason(name: str, purpose: str) -> str:
 
 
 def compose(project: Project, unit: Unit, purpose: str, *, to: list[str], attachment: Path, data: bytes,
-            indicators: int | None = None, problems: str = "", now: datetime | None = None) -> EmailMessage:
+            indicators: int | None = None, problems: str = "", now: datetime | None = None,
+            refilled: bool = False) -> EmailMessage:
     """The unit's message: template filled in, Chinese subject and names encoded for every mail client,
-    the workbook attached. MailError when the template cannot be filled."""
+    the workbook attached (``refilled``: the unit's workbook with its answers filled back in).
+    MailError when the template cannot be filled."""
     subject, body = template_of(project, purpose)
     values = placeholder_values(project, unit, attachment=attachment.name, indicators=indicators,
-                                problems=problems)
+                                problems=problems, refilled=refilled)
     subject = " ".join(fill_template(subject, values, purpose=purpose, part="主题").split())
     body = fill_template(body.replace("\r\n", "\n").replace("\r", "\n"), values, purpose=purpose, part="正文")
 
@@ -319,9 +330,11 @@ def plan_mail(project: Project, manifest: list, *, only: Iterable[str] | None = 
 
 
 def plan_reminders(project: Project, manifest: list, statuses: list, *, only: Iterable[str] | None = None,
-                   now: datetime | None = None) -> MailPlan:
+                   now: datetime | None = None, refills: dict | None = None) -> MailPlan:
     """催报 to units whose return is 未报 or 逾期, 退回 (with its blocking issues) to refused ones, each with
-    its workbook attached again (``statuses``: zonekit.collect.unit_status)."""
+    its workbook attached again (``statuses``: zonekit.collect.unit_status). A unit in ``refills``
+    (unit → zonekit.refill.Refilled) gets its workbook refilled with its answers and its problems marked,
+    and its problem list names the cells of that attachment; the others get the blank form of 1-下发."""
     chosen = _resolve_only(project, only)
     plan = MailPlan((PURPOSE_REMIND, PURPOSE_REFUSED), only=chosen is not None)
     entries = {e.unit: e for e in manifest}
@@ -339,17 +352,18 @@ def plan_reminders(project: Project, manifest: list, statuses: list, *, only: It
                 plan.issues.append(issue(M_NO_REMINDER, unit=unit.name, value=status.state))
             continue
         problems = ""
+        refilled = (refills or {}).get(unit.name)
         if purpose == PURPOSE_REFUSED:
-            problems = format_problems(status.issues or [])
+            problems = format_problems(refilled.problems if refilled and refilled.problems else status.issues or [])
             if not problems:
                 plan.issues.append(issue(M_NO_PROBLEMS, unit=unit.name))
                 continue
-        _add(plan, project, unit, purpose, entries.get(unit.name), problems=problems, now=now)
+        _add(plan, project, unit, purpose, entries.get(unit.name), problems=problems, now=now, refilled=refilled)
     return plan
 
 
 def _add(plan: MailPlan, project: Project, unit: Unit, purpose: str, entry, *, problems: str = "",
-         now: datetime | None) -> None:
+         now: datetime | None, refilled=None) -> None:
     good, bad = split_addresses(unit)
     if bad:
         plan.issues.append(issue(M_BAD_ADDRESS, unit=unit.name, sheet=layout.SHEET_UNITS, value="；".join(bad)))
@@ -360,6 +374,14 @@ def _add(plan: MailPlan, project: Project, unit: Unit, purpose: str, entry, *, p
     if entry is None:
         plan.issues.append(issue(M_NOT_GENERATED, unit=unit.name))
         return
+    indicators = entry.indicators if isinstance(entry.indicators, int) else (
+        len(entry.indicators) if entry.indicators else None)
+    if refilled is not None:  # made in memory: it travels in the message (and the draft), nowhere else
+        name = Path(refilled.name)
+        message = compose(project, unit, purpose, to=good, attachment=name, data=refilled.data,
+                          indicators=indicators, problems=problems, now=now, refilled=True)
+        plan.messages.append(Outgoing(unit.name, purpose, good, message, name, refilled.sha256))
+        return
     path = _entry_path(project, entry)
     if not path.is_file():
         plan.issues.append(issue(M_FILE_MISSING, unit=unit.name, file=path.name))
@@ -368,8 +390,6 @@ def _add(plan: MailPlan, project: Project, unit: Unit, purpose: str, entry, *, p
     digest = _sha256(data)
     if entry.sha256 and entry.sha256.lower() != digest:
         plan.issues.append(issue(M_CHANGED, unit=unit.name, file=path.name))
-    indicators = entry.indicators if isinstance(entry.indicators, int) else (
-        len(entry.indicators) if entry.indicators else None)
     message = compose(project, unit, purpose, to=good, attachment=path, data=data, indicators=indicators,
                       problems=problems, now=now)
     plan.messages.append(Outgoing(unit.name, purpose, good, message, path, digest))
@@ -827,8 +847,12 @@ def _plan_for(root: Path | str, *, reminders: bool, only: Iterable[str] | None) 
     manifest = read_manifest(project)
     if reminders:
         from zonekit.collect import unit_status
+        from zonekit.refill import refill_units
 
-        return project, plan_reminders(project, manifest, unit_status(project), only=only)
+        statuses = unit_status(project)
+        refused = {s.unit for s in statuses if s.state == layout.STATE_RETURNED}
+        return project, plan_reminders(project, manifest, statuses, only=only,
+                                       refills=refill_units(project, refused) if refused else {})
     return project, plan_mail(project, manifest, only=only)
 
 

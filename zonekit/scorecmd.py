@@ -29,6 +29,7 @@ class ScoreRun:
     report: Report  # this run's own issues: the 评分核定 entries refused or questioned
     summary_path: Path
     feedback_paths: list[Path] = field(default_factory=list)
+    refill_paths: list[Path] = field(default_factory=list)  # each unit's workbook refilled with its answers
 
     @property
     def valid(self) -> bool:
@@ -37,6 +38,7 @@ class ScoreRun:
     def to_dict(self) -> dict:
         out = self.summary.to_dict()
         out.update({"summary": str(self.summary_path), "feedback": [str(p) for p in self.feedback_paths],
+                    "refilled": [str(p) for p in self.refill_paths],
                     "verified": {n: fmt_exact(v) for n, v in self.overrides.items()},
                     "issues": [i.to_dict() for i in self.report.issues]})
         return out
@@ -56,7 +58,8 @@ class ScoreRun:
             lines.append(self.report.render())
         lines.append(f"评分汇总表：{self.summary_path}")
         if self.feedback_paths:
-            lines.append(f"单位反馈：{len(self.feedback_paths)}份，在 {self.feedback_paths[0].parent}")
+            lines.append(f"单位反馈：{len(self.feedback_paths)}份，在 {self.feedback_paths[0].parent}"
+                         + (f"；另有{len(self.refill_paths)}份续填表（已填入各单位报送的内容）" if self.refill_paths else ""))
         return "\n".join(lines)
 
 
@@ -116,6 +119,9 @@ def run_score(directory, unit_reports: bool = False, today: date | None = None) 
     run = ScoreRun(project, result, overrides, summary, report, path)
     if unit_reports:
         from zonekit.feedback import write_feedback
+        from zonekit.refill import adopted_returns, refill_all
 
-        run.feedback_paths = write_feedback(summary)
+        refills = refill_all(project, adopted_returns(collected))
+        run.feedback_paths = write_feedback(summary, refills=refills)
+        run.refill_paths = [project.output / layout.FEEDBACK_DIR / made.name for made in refills]
     return run

@@ -1,7 +1,8 @@
-"""One unit's workbook: the indicators it answers for, the inputs it owes, live checks and an embedded identity.
+"""One unit's workbook: the indicators it answers for, the inputs it owes, live checks and an embedded identity;
+optionally refilled with the unit's answers and with its problem cells marked, as a new version to send back.
 
-Builds the workbook in memory from the Project alone; never reads returned files and never writes anywhere but
-the one path it is given (atomically).
+Builds the workbook in memory from the Project (and the answers handed in); never reads returned files and never
+writes anywhere but the one path it is given (atomically).
 """
 
 from __future__ import annotations
@@ -12,21 +13,23 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from zonekit import layout
-from zonekit.exact import fmt_number
+from zonekit.exact import fmt_number, from_float
 from zonekit.files import write_atomic
 from zonekit.pages import setup_print
 from zonekit.project import Project
 from zonekit.rules import Conditions
-from zonekit.scheme import DataItem, Item
+from zonekit.scheme import DataItem, Item, Scheme
 
 WRITER_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                   "strings_to_urls": False}
@@ -103,6 +106,22 @@ class UnitBookInfo:
         return f"{layout.ROLE_LEAD} {len(self.leads)} 项/{layout.ROLE_RESPONSIBLE} {len(self.responsibles)} 项"
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A problem shown on one input cell of a refilled workbook: the cell gets the problem colour and a comment."""
+
+    key: str  # row key: "11.3", "online_retail@2024", "new_large_traders#2"
+    column: str  # the input column's header (layout.IND_CLAIM.header, layout.DATA_VALUE.header …)
+    message: str
+    blocking: bool = True  # an error to fix (else a warning to check)
+
+
+# What a refilled workbook holds: (row key, input column header) → the value to write back. A Fraction is written
+# as a number (a rate as the fraction its percent cell shows), True/False as 是/否, text as text; anything else
+# (a refused entry as it was typed) as given.
+Prefill = Mapping[tuple[str, str], object]
+
+
 def _claim_statement(item: Item) -> str:
     if isinstance(item.rule, Conditions):
         return "；".join(p for p in item.rule.parts if isinstance(p, str))
@@ -122,7 +141,8 @@ def indicator_rows(project: Project, unit_name: str, roles=None) -> list[Indicat
     for ind, role in project.roles_of(unit_name) if roles is None else roles:
         lead = role == layout.ROLE_LEAD
         criteria = ind.criteria + (f"\n说明：{ind.reading}" if ind.reading else "")
-        row = IndicatorRow(ind.number, ind.number, ind.name, ind.points, role, criteria, progress_required=True)
+        # 工作进展 is owed by the lead unit; a responsible unit may add its part (减轻基层负担, 2026 rules)
+        row = IndicatorRow(ind.number, ind.number, ind.name, ind.points, role, criteria, progress_required=lead)
         rows.append(row)
         if not lead:
             continue
@@ -183,10 +203,10 @@ def identity_of(project: Project, unit_name: str, generated_at: str) -> dict[str
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 
 
-def unit_file_name(seq: int, unit_name: str, width: int = 2) -> str:
-    """'03-县市场监管局-填报表.xlsx', safe as a Windows file name."""
+def unit_file_name(seq: int, unit_name: str, width: int = 2, pattern: str = layout.UNIT_BOOK_FILE) -> str:
+    """'03-县市场监管局-填报表.xlsx' (or another ``pattern`` with {seq} and {unit}), safe as a Windows file name."""
     name = _FORBIDDEN.sub("_", unit_name).strip().strip(".") or "单位"
-    return layout.UNIT_BOOK_FILE.format(seq=str(seq).zfill(width), unit=name[:80])
+    return pattern.format(seq=str(seq).zfill(width), unit=name[:80])
 
 
 # ---------------------------------------------------------------- formulas of the 填报检查 column
@@ -271,7 +291,9 @@ def indicator_check(row: IndicatorRow, r: int) -> str:
             (f"IF(ISNUMBER({score}),OR({score}<0,{score}>{top}),FALSE)", f"自评分应在0–{top}之间"),
             (f"AND(IF(ISNUMBER({score}),{score}>0,FALSE),{_blank(evidence)})", "自评分大于0时请填写佐证材料说明"),
         ]
-    return _check(problems)
+    # a responsible unit's row asks nothing of it: 选填 until it writes something, then ✓
+    optional = _blank(cell[layout.IND_PROGRESS.header]) if not problems else None
+    return _check(problems, optional_when=optional)
 
 
 def data_check(row: DataRow, r: int) -> str:
@@ -320,7 +342,8 @@ class _Formats:
 
     def __init__(self, wb: xlsxwriter.Workbook):
         base = {"font_name": "宋体", "font_size": 10, "valign": "top", "border": 1, "border_color": "#A6A6A6"}
-        inp = {**base, "locked": False, "bg_color": "#FFF9DB"}
+        inp = {**base, "locked": False, "bg_color": layout.INPUT_FILL}
+        self._wb, self._specs, self._marked = wb, {}, {}
         self.title = wb.add_format({"font_name": "黑体", "font_size": 14, "bold": True, "valign": "vcenter"})
         self.hint = wb.add_format({"font_name": "宋体", "font_size": 10, "font_color": "#7F7F7F"})
         self.header = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "text_wrap": True,
@@ -328,12 +351,18 @@ class _Formats:
         self.text = wb.add_format({**base, "text_wrap": True})
         self.center = wb.add_format({**base, "align": "center"})  # keys, points, years, short text
         self.na = wb.add_format({**base, "bg_color": "#EDEDED"})
-        self.input_text = wb.add_format({**inp, "text_wrap": True})
-        self.input_center = wb.add_format({**inp, "align": "center"})
-        self.input_number = wb.add_format({**inp, "num_format": "General"})
-        self.input_percent = wb.add_format({**inp, "num_format": "0.0%"})
+        for name, extra in (("input_text", {"text_wrap": True}), ("input_center", {"align": "center"}),
+                            ("input_number", {"num_format": "General"}), ("input_percent", {"num_format": "0.0%"})):
+            self._specs[name] = {**inp, **extra}
+            setattr(self, name, wb.add_format(self._specs[name]))
         self.check = wb.add_format({**base, "text_wrap": True, "font_color": "#C00000"})
         self.ok = wb.add_format({"font_color": "#548235"})
+
+    def marked(self, name: str):
+        """The input format ``name`` in the problem colour (made on first use: most workbooks have no marks)."""
+        if name not in self._marked:
+            self._marked[name] = self._wb.add_format({**self._specs[name], "bg_color": layout.PROBLEM_FILL})
+        return self._marked[name]
 
 
 class _Validations:
@@ -410,10 +439,11 @@ def _start_table(wb, fm: _Formats, name: str, columns, title: str, hint: str):
     ws = wb.add_worksheet(name)
     # Title and hint are one unwrapped line each, overflowing into the empty cells to their right (no merge).
     for i, col in enumerate(columns):
-        ws.set_column(i, i, col.width)
-    ws.write_string(0, 0, title, fm.title)
+        # The row keys (键, always the first column) are for the reader only: hidden, never shown to a clerk.
+        ws.set_column(i, i, col.width, None, {"hidden": True} if i == 0 else None)
+    ws.write_string(0, 1, title, fm.title)
     ws.set_row(0, 24)
-    ws.write_string(1, 0, hint, fm.hint)
+    ws.write_string(1, 1, hint, fm.hint)
     header_row = layout.HEADER_ROW - 1
     for i, col in enumerate(columns):
         ws.write_string(header_row, i, col.header, fm.header)
@@ -441,7 +471,21 @@ def _protect(ws) -> None:
     ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True})
 
 
-def _write_guide(wb, fm: _Formats, project: Project, unit_name: str, rows: list[IndicatorRow], has_data: bool):
+def scheme_line(scheme: Scheme) -> str:
+    """The scheme's title with its version once: 「…指标体系（2022试行）」, not 「…（试行）（2022试行）」."""
+    title, version = scheme.title, scheme.version
+    if not version:
+        return title
+    m = re.search(r"[（(]([^（）()]*)[）)]$", title)
+    if m:
+        inside, bare = m.group(1).replace("年", ""), version.replace("年", "")
+        if inside in bare or bare in inside:  # the title already says it: keep the longer wording
+            return title if len(inside) >= len(bare) else title[:m.start()] + f"（{version}）"
+    return f"{title}（{version}）"
+
+
+def _write_guide(wb, fm: _Formats, project: Project, unit_name: str, rows: list[IndicatorRow], has_data: bool,
+                 refill: str = ""):
     # Two columns and no merged cells: merges write a blank cell per covered cell, and this sheet is in every book.
     ws = wb.add_worksheet(layout.SHEET_GUIDE)
     label_width, content_width = 16, 100
@@ -458,15 +502,21 @@ def _write_guide(wb, fm: _Formats, project: Project, unit_name: str, rows: list[
         task.append(f"{layout.ROLE_LEAD} {len(leads)} 项（指标 {sep.join(r.number for r in leads)}）")
     if resps:
         task.append(f"{layout.ROLE_RESPONSIBLE} {len(resps)} 项（指标 {sep.join(r.number for r in resps)}）")
-    what = [f"1. “{layout.SHEET_INDICATORS}”表：每项指标填写“{layout.IND_PROGRESS.header}”（必填），"
+    if leads and resps:
+        progress = (f"牵头指标必须填写“{layout.IND_PROGRESS.header}”，责任指标可简要填写本单位承担的部分（选填）")
+    elif leads:
+        progress = f"每项指标填写“{layout.IND_PROGRESS.header}”（必填）"
+    else:
+        progress = f"可简要填写本单位承担的“{layout.IND_PROGRESS.header}”（选填）"
+    what = [f"1. “{layout.SHEET_INDICATORS}”表：{progress}，"
             f"以及{layout.IND_EVIDENCE.header}、{layout.IND_FILES.header}、{layout.IND_PROBLEMS.header}和"
             f"{layout.IND_CONTACT.header}。"]
     if leads:
         what.append(f"2. 牵头指标的分项：在“{layout.IND_CLAIM.header}”列选择“是”或“否”，选“是”须写明佐证材料说明；"
                     f"在“{layout.IND_SELF.header}”列填写0至该项分值之间的分数。")
     if resps:
-        what.append(f"{len(what) + 1}. 责任指标只填工作进展和佐证材料；是否达到和自评分由牵头单位填写，"
-                    f"请及时把材料提供给牵头单位。")
+        what.append(f"{len(what) + 1}. 责任指标不需要填写是否达到和自评分，由牵头单位填写；"
+                    f"请及时把本单位的材料提供给牵头单位。")
     if has_data:
         what.append(f"{len(what) + 1}. “{layout.SHEET_DATA}”表：逐行填写数值和数据来源。比例按百分数填写（如 15%）；"
                     f"金额、数量按“计量单位”列的单位填写，不要带单位文字；名单类每行填写一项的名称和金额，"
@@ -476,26 +526,30 @@ def _write_guide(wb, fm: _Formats, project: Project, unit_name: str, rows: list[
     info = [
         ("填报单位", unit_name),
         ("创建地区", f"{project.province}{project.region}"),
-        ("指标体系", f"{project.scheme.title}（{project.scheme.version}）"),
+        ("指标体系", scheme_line(project.scheme)),
         ("评估年度", f"{sep.join(str(y) for y in project.years)}年" if project.years else "—"),
         ("填报截止日期", deadline),
         ("填报轮次", project.round),
         ("本单位任务", "；".join(task)),
         ("填写内容", "\n".join(what)),
-        ("填写方法", f"只在浅黄色单元格中填写。“{layout.IND_CHECK.header}”列自动提示未填或超出范围的内容，"
+        ("填写方法", f"只在{layout.INPUT_COLOUR}单元格中填写。“{layout.IND_CHECK.header}”列自动提示未填或超出范围的内容，"
                      f"每行都显示“{layout.CHECK_OK}”（选填项为“{layout.CHECK_OPTIONAL}”）即填写完整。"
-                     f"请勿改动“{layout.IND_KEY.header}”列，勿重命名、删除或新增工作表；可调整行高列宽、排序。"
+                     f"请勿重命名、删除或新增工作表，勿插入或删除行；可调整行高列宽、排序。"
                      f"工作表设有保护但没有密码，一般无需取消保护。"),
-        ("报送方式", f"填写完成后保存为 .xlsx 格式（WPS 请选择“Excel 文件”），作为附件回复创建办邮件"
-                     f"（{project.email or '创建办邮箱'}），不要改动文件名中的单位名称。佐证材料文件可压缩成一个 zip "
+        ("报送方式", "填写完成后保存为 .xlsx 格式（WPS 请选择“Excel 文件”），作为附件回复创建办邮件"
+                     + (f"（{project.email}）" if project.email else "")
+                     + f"，不要改动文件名中的单位名称。佐证材料文件可压缩成一个 zip "
                      f"一并附上，文件名与“{layout.IND_FILES.header}”中所写一致。"),
         ("创建办联系人", " ".join(x for x in (project.office, project.contact, project.phone, project.email) if x)
          or "—"),
     ]
-    if project.phases:
+    phases = [ph for ph in project.phases if ph.start or ph.end or ph.note]  # a bare name says nothing
+    if phases:
         lines = [" ".join(x for x in (ph.name, "–".join(d.isoformat() for d in (ph.start, ph.end) if d), ph.note)
-                          if x) for ph in project.phases]
+                          if x) for ph in phases]
         info.append(("阶段安排", "\n".join(lines)))
+    if refill:
+        info.insert(0, (layout.GUIDE_REFILL, refill))
     for row in leads + resps:
         a = project.assignments.get(row.number)
         text = [f"{row.name}（{fmt_number(row.points)}分，本单位为{row.role}单位）"]
@@ -515,47 +569,91 @@ def _write_guide(wb, fm: _Formats, project: Project, unit_name: str, rows: list[
     _protect(ws)
 
 
-def _write_indicators(wb, fm: _Formats, unit_name: str, rows: list[IndicatorRow]) -> None:
+class _Inputs:
+    """Writes the input cells of one table: blank, or refilled with the unit's answer; marked when it has a problem."""
+
+    def __init__(self, ws, fm: _Formats, prefill: Prefill, marks: dict[tuple[str, str], list[Mark]], author: str):
+        self.ws, self.fm, self.prefill, self.marks, self.author = ws, fm, prefill, marks, author
+
+    def put(self, r: int, c: int, key: str, column: str, style: str, percent: bool = False) -> None:
+        found = self.marks.get((key, column))
+        fmt = self.fm.marked(style) if found else getattr(self.fm, style)
+        _write_value(self.ws, r, c, self.prefill.get((key, column)), fmt, percent)
+        if found:
+            text = "\n".join(("【须修改】" if m.blocking else "【请核实】") + m.message for m in found)
+            self.ws.write_comment(r, c, text, {"author": self.author, "x_scale": 3, "y_scale": 2.5,
+                                               "font_name": "宋体", "font_size": 10})
+
+
+def _exact_decimal(value: Fraction) -> str:
+    """A terminating fraction in full decimal digits (what a workbook's 15-digit number cannot hold)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _write_value(ws, r: int, c: int, value, fmt, percent: bool = False) -> None:
+    """One input cell: blank, a number (exact, else its full decimal text), 是/否, or text as typed."""
+    if value is None or value == "":
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(r, c, layout.YES if value else layout.NO, fmt)
+    elif isinstance(value, Fraction):
+        if from_float(float(value)) == value:
+            ws.write_number(r, c, float(value), fmt)
+        else:  # more digits than a workbook number keeps: as text, read back exactly (with a note)
+            ws.write_string(r, c, _exact_decimal(value * 100) + "%" if percent else _exact_decimal(value), fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+def _write_indicators(wb, fm: _Formats, unit_name: str, rows: list[IndicatorRow], cells: _Inputs) -> None:
     cols = layout.INDICATOR_COLUMNS
     ws, idx = _start_table(wb, fm, layout.SHEET_INDICATORS, cols, f"指标填报（{unit_name}）",
-                       f"只在浅黄色单元格填写，灰色单元格无需填写；“{layout.IND_KEY.header}”列请勿改动。"
-                       f"“{layout.IND_CHECK.header}”列提示未填或超范围的内容，全部为“{layout.CHECK_OK}”即完成。"
-                       f"分项的是否达到、自评分由牵头单位填写。")
+                           f"只在{layout.INPUT_COLOUR}单元格填写，灰色单元格无需填写。"
+                           f"“{layout.IND_CHECK.header}”列提示未填或超范围的内容，全部为“{layout.CHECK_OK}”"
+                           f"或“{layout.CHECK_OPTIONAL}”即完成。分项的是否达到、自评分由牵头单位填写。")
+    cells.ws = ws
     valid = _Validations()
     first = layout.HEADER_ROW
     w_name, w_criteria = cols[idx[layout.IND_NAME.header]].width, cols[idx[layout.IND_CRITERIA.header]].width
     for n, row in enumerate(rows):
         r = first + n
         ws.write_string(r, idx[layout.IND_KEY.header], row.key, fm.center)
-        ws.write_string(r, idx[layout.IND_NUMBER.header], row.number, fm.center)
+        # a sub-item shows its own number (11.3), as the messages about it name it
+        ws.write_string(r, idx[layout.IND_NUMBER.header], row.key, fm.center)
         ws.write_string(r, idx[layout.IND_NAME.header], ("　" if row.is_item else "") + row.name, fm.text)
         ws.write_number(r, idx[layout.IND_POINTS.header], float(row.points), fm.center)
         ws.write_string(r, idx[layout.IND_ROLE.header], row.role, fm.center)
         ws.write_string(r, idx[layout.IND_CRITERIA.header], row.criteria, fm.text)
         claim_col, score_col = idx[layout.IND_CLAIM.header], idx[layout.IND_SELF.header]
         if row.claim is not None:
-            ws.write_blank(r, claim_col, None, fm.input_center)
+            cells.put(r, claim_col, row.key, layout.IND_CLAIM.header, "input_center")
             valid.add("claim", _claim_validation(), xl_rowcol_to_cell(r, claim_col))
         else:
             ws.write_blank(r, claim_col, None, fm.na)
         if row.judged is not None:
-            ws.write_blank(r, score_col, None, fm.input_number)
+            cells.put(r, score_col, row.key, layout.IND_SELF.header, "input_number")
             valid.add(f"score{row.judged}", _score_validation(row.judged), xl_rowcol_to_cell(r, score_col))
         else:
             ws.write_blank(r, score_col, None, fm.na)
         for col in (layout.IND_PROGRESS, layout.IND_EVIDENCE, layout.IND_FILES, layout.IND_PROBLEMS,
                     layout.IND_CONTACT):
-            ws.write_blank(r, idx[col.header], None, fm.input_text)
+            cells.put(r, idx[col.header], row.key, col.header, "input_text")
         ws.write_formula(r, idx[layout.IND_CHECK.header], indicator_check(row, r), fm.check, "")
         ws.set_row(r, _row_height([(row.name, w_name), (row.criteria, w_criteria)], minimum=2))
     _finish_table(ws, fm, valid, cols, len(rows))
 
 
-def _write_data(wb, fm: _Formats, unit_name: str, rows: list[DataRow]) -> None:
+def _write_data(wb, fm: _Formats, unit_name: str, rows: list[DataRow], cells: _Inputs) -> None:
     cols = layout.DATA_COLUMNS
     ws, idx = _start_table(wb, fm, layout.SHEET_DATA, cols, f"数据填报（{unit_name}）",
-                       f"在浅黄色单元格填写。比例按百分数填（如 15%）；数量、金额按“{layout.DATA_UNIT.header}”列的单位填，"
-                       f"不带单位文字；名单类每行一项。“{layout.DATA_KEY.header}”列请勿改动。")
+                           f"在{layout.INPUT_COLOUR}单元格填写。比例按百分数填（如 15%）；数量、金额按"
+                           f"“{layout.DATA_UNIT.header}”列的单位填，不带单位文字；名单类每行一项。")
+    cells.ws = ws
     valid = _Validations()
     first = layout.HEADER_ROW
     w_label = cols[idx[layout.DATA_LABEL.header]].width
@@ -571,12 +669,16 @@ def _write_data(wb, fm: _Formats, unit_name: str, rows: list[DataRow]) -> None:
             ws.write_blank(r, idx[layout.DATA_YEAR.header], None, fm.center)
         ws.write_string(r, idx[layout.DATA_UNIT.header], row.item.unit, fm.center)
         name_col, value_col = idx[layout.DATA_NAME.header], idx[layout.DATA_VALUE.header]
-        ws.write_blank(r, name_col, None, fm.input_text if row.entry else fm.na)
+        if row.entry:
+            cells.put(r, name_col, row.key, layout.DATA_NAME.header, "input_text")
+        else:
+            ws.write_blank(r, name_col, None, fm.na)
         percent = row.measure in ("percent", "growth")
-        ws.write_blank(r, value_col, None, fm.input_percent if percent else fm.input_number)
+        cells.put(r, value_col, row.key, layout.DATA_VALUE.header, "input_percent" if percent else "input_number",
+                  percent)
         valid.add(f"value:{row.item.key}:{row.entry is not None}", _value_validation(row),
                   xl_rowcol_to_cell(r, value_col))
-        ws.write_blank(r, idx[layout.DATA_SOURCE.header], None, fm.input_text)
+        cells.put(r, idx[layout.DATA_SOURCE.header], row.key, layout.DATA_SOURCE.header, "input_text")
         ws.write_formula(r, idx[layout.DATA_CHECK.header], data_check(row, r), fm.check, "")
         ws.set_row(r, _row_height([(label, w_label)], minimum=1))
     _finish_table(ws, fm, valid, cols, len(rows))
@@ -595,25 +697,70 @@ def _write_identity(wb, identity: dict[str, str]) -> None:
         wb.set_custom_property(key, value)
 
 
-def build_unit_workbook(project: Project, unit_name: str,
-                        generated_at: datetime | None = None) -> tuple[bytes, UnitBookInfo]:
-    """The workbook of one unit as bytes, and what it holds. ``generated_at`` defaults to now (local time)."""
+def input_cells(rows: list[IndicatorRow], drows: list[DataRow]) -> set[tuple[str, str]]:
+    """(row key, column header) of every input cell a workbook with these rows has."""
+    out = set()
+    for row in rows:
+        out.update((row.key, c.header) for c in (layout.IND_PROGRESS, layout.IND_EVIDENCE, layout.IND_FILES,
+                                                 layout.IND_PROBLEMS, layout.IND_CONTACT))
+        if row.claim is not None:
+            out.add((row.key, layout.IND_CLAIM.header))
+        if row.judged is not None:
+            out.add((row.key, layout.IND_SELF.header))
+    for row in drows:
+        out.update((row.key, c.header) for c in (layout.DATA_VALUE, layout.DATA_SOURCE))
+        if row.entry:
+            out.add((row.key, layout.DATA_NAME.header))
+    return out
+
+
+def _refill_note(marks: list[Mark], loose: list[Mark], notes) -> str:
+    lines = ["本表是本单位填报表的续填版，已填入本单位已报送的内容。请直接在本表上补充、修改，保存后发送；"
+             "未改动的内容会照原样采用，不会丢失。"]
+    if marks:
+        lines.append(f"有问题的单元格（{len(marks)}处）标为{layout.PROBLEM_COLOUR}并附批注，鼠标移到单元格上即可查看："
+                     f"“【须修改】”的请改正，“【请核实】”的请核对。")
+    lines += [("【须修改】" if m.blocking else "【请核实】") + m.message for m in loose]
+    lines += [str(n) for n in notes if n]
+    return "\n".join(lines)
+
+
+def build_unit_workbook(project: Project, unit_name: str, generated_at: datetime | None = None, *,
+                        prefill: Prefill | None = None, problems=(), notes=()) -> tuple[bytes, UnitBookInfo]:
+    """The workbook of one unit as bytes, and what it holds. ``generated_at`` defaults to now (local time).
+
+    A refilled workbook (a new version of the unit's, same identity): ``prefill`` holds the unit's answers by
+    (row key, column header), ``problems`` the Marks to show on their cells (a Mark on no cell of this workbook,
+    and each of ``notes``, is listed in 填报说明 instead)."""
     when = (generated_at or datetime.now().astimezone()).replace(microsecond=0)
     roles = project.roles_of(unit_name)
     rows = indicator_rows(project, unit_name, roles)
     drows = data_rows(project, unit_name, roles)
     identity = identity_of(project, unit_name, when.isoformat())
+    marks: dict[tuple[str, str], list[Mark]] = {}
+    placed, loose = [], []
+    if problems:
+        cells = input_cells(rows, drows)
+        for mark in problems:
+            if (mark.key, mark.column) in cells:
+                marks.setdefault((mark.key, mark.column), []).append(mark)
+                placed.append(mark)
+            else:
+                loose.append(mark)
+    refilled = prefill is not None or bool(problems) or bool(notes)
 
     buffer = io.BytesIO()
     wb = _Book(buffer, WRITER_OPTIONS)
     wb.set_properties({"title": f"{project.region}示范区创建填报表（{unit_name}）", "subject": "网络市场监管与服务示范区创建",
                        "author": project.office or "zonekit", "company": project.office,
-                       "comments": "由 zonekit 生成。请勿重命名工作表，勿改动“键”列。", "created": when})
+                       "comments": "请勿重命名工作表。", "created": when})
     fm = _Formats(wb)
-    _write_guide(wb, fm, project, unit_name, rows, bool(drows))
-    _write_indicators(wb, fm, unit_name, rows)
+    _write_guide(wb, fm, project, unit_name, rows, bool(drows),
+                 _refill_note(placed, loose, notes) if refilled else "")
+    inputs = _Inputs(None, fm, prefill or {}, marks, project.office or "创建办")
+    _write_indicators(wb, fm, unit_name, rows, inputs)
     if drows:
-        _write_data(wb, fm, unit_name, drows)
+        _write_data(wb, fm, unit_name, drows, inputs)
     _write_identity(wb, identity)
     wb.close()
 
@@ -625,10 +772,12 @@ def build_unit_workbook(project: Project, unit_name: str,
     return buffer.getvalue(), info
 
 
-def write_unit_workbook(project: Project, unit_name: str, path: Path | str,
-                        generated_at: datetime | None = None) -> UnitBookInfo:
-    """Write one unit's workbook to ``path`` (atomically) and say what it holds, with the file's SHA-256."""
-    data, info = build_unit_workbook(project, unit_name, generated_at)
+def write_unit_workbook(project: Project, unit_name: str, path: Path | str, generated_at: datetime | None = None,
+                        *, prefill: Prefill | None = None, problems=(), notes=()) -> UnitBookInfo:
+    """Write one unit's workbook to ``path`` (atomically) and say what it holds, with the file's SHA-256;
+    ``prefill``/``problems``/``notes`` make it a refilled version (see build_unit_workbook)."""
+    data, info = build_unit_workbook(project, unit_name, generated_at, prefill=prefill, problems=problems,
+                                     notes=notes)
     write_atomic(path, data)
     info.path, info.sha256 = Path(path), hashlib.sha256(data).hexdigest()
     return info

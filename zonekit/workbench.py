@@ -60,6 +60,8 @@ P_JOINED = define("P020", WARNING, "编号{number}的{column}：{what}。请在 
 P_DATA_KEY = define("P021", WARNING, "数据项键「{value}」不是{scheme}指标体系的{what}，该行已忽略。请不要修改数据项键列。")
 P_NO_UNITS_AT_ALL = define("P022", WARNING, "任务分解还没有填写任何单位。请在 任务分解 中填写牵头单位和责任单位，"
                                              "或运行 zonekit import-plan 导入已有的任务分解表。")
+P_TARGET_ITEM = define("P060", WARNING, "数据项「{value}」不是{scheme}指标体系中的数据项，该行已忽略。"
+                                      "请从下拉列表选择数据项（目标是指标得分时留空）。")
 P_EXISTS = "{path} 已有工作台，zonekit init 不会覆盖它。请换一个新目录，或先把现有的 工作台.xlsx 改名备份。"
 
 OPTIONAL_SHEETS = (layout.SHEET_TARGETS, layout.SHEET_VERIFY, layout.SHEET_MAIL)
@@ -74,14 +76,24 @@ UNIT_ROWS = 300  # rows of 单位名单 offered to the 牵头单位 dropdown
 DEFAULT_MAIL = {
     "下发": ("【{地区}示范区创建】请{单位}于{截止日期}前填报评估指标材料",
            "{单位}：\n\n按照{地区}创建全国网络市场监管与服务示范区的工作安排，现将贵单位负责的{指标数}项评估指标填报表"
-           "发给你们（附件：{附件}）。\n请在表中白色单元格内填写，不要改动表格结构和工作表名称，保存后于{截止日期}前"
+           "发给你们（附件：{附件}）。\n请在表中浅黄色单元格内填写，不要改动表格结构和工作表名称，保存后于{截止日期}前"
            "以附件形式回复本邮件。\n\n如有疑问，请联系{联系人}，电话 {联系电话}，邮箱 {联系邮箱}。\n\n{地区}示范区创建办"),
     "催报": ("【催报】{单位}的示范区创建指标填报表尚未收到（截止{截止日期}）",
            "{单位}：\n\n贵单位的示范区创建评估指标填报表（{指标数}项指标）尚未收到，截止日期为{截止日期}。"
            "请尽快填写并以附件形式回复本邮件；如已报送，请忽略本提醒。\n\n联系人：{联系人}，电话 {联系电话}。\n\n{地区}示范区创建办"),
     "退回": ("【退回修改】{单位}报送的示范区创建指标填报表需补充修改",
-           "{单位}：\n\n贵单位报送的填报表经核对有以下问题：\n{问题清单}\n\n请在原表上修改后于{截止日期}前重新回复本邮件。"
+           "{单位}：\n\n贵单位报送的填报表经核对有以下问题：\n{问题清单}\n\n{附件说明}\n请于{截止日期}前回复。"
            "\n\n联系人：{联系人}，电话 {联系电话}，邮箱 {联系邮箱}。\n\n{地区}示范区创建办"),
+}
+# Bodies earlier versions wrote into new projects' 邮件模板, which now say something untrue (白色单元格; "edit the
+# original" while the refilled workbook is attached): read as today's default, so a clerk who never edited them
+# gets the current wording. A body the clerk changed is kept as written.
+FORMER_MAIL_BODIES = {
+    "下发": ("{单位}：\n\n按照{地区}创建全国网络市场监管与服务示范区的工作安排，现将贵单位负责的{指标数}项评估指标填报表"
+           "发给你们（附件：{附件}）。\n请在表中白色单元格内填写，不要改动表格结构和工作表名称，保存后于{截止日期}前"
+           "以附件形式回复本邮件。\n\n如有疑问，请联系{联系人}，电话 {联系电话}，邮箱 {联系邮箱}。\n\n{地区}示范区创建办",),
+    "退回": ("{单位}：\n\n贵单位报送的填报表经核对有以下问题：\n{问题清单}\n\n请在原表上修改后于{截止日期}前重新回复本邮件。"
+           "\n\n联系人：{联系人}，电话 {联系电话}，邮箱 {联系邮箱}。\n\n{地区}示范区创建办",),
 }
 INFO_HINTS = {
     layout.INFO_PROJECT_ID: "自动生成，请勿修改：回收时用它识别本项目的填报表",
@@ -295,11 +307,7 @@ def _write_workbook(path: Path, scheme: Scheme, info: dict, years: list[int], un
     _sheet(wb, fmt, layout.SHEET_NATIONAL, layout.NATIONAL_COLUMNS, national,
            {(r, _col(layout.NATIONAL_COLUMNS, "数值")): fmt["pct"] for r, row in enumerate(national, 1) if row[4] == "%"})
 
-    ws = _sheet(wb, fmt, layout.SHEET_TARGETS, layout.TARGET_COLUMNS, [])
-    _choices(ws, (1, 200), _col(layout.TARGET_COLUMNS, "比较"), COMPARE_CHOICES, "比较")
-    number = _col(layout.TARGET_COLUMNS, "编号")
-    ws.data_validation(1, number, 200, number,
-                       {"validate": "list", "source": _range(layout.SHEET_TASKS, layout.TASK_COLUMNS, "编号", len(tasks))})
+    _write_targets(wb, fmt, scheme, years, len(tasks))
 
     verify = [(_key_cell(i.number), i.name, _number(i.points), None, "", "", None) for i in scheme.indicators]
     ws = _sheet(wb, fmt, layout.SHEET_VERIFY, layout.VERIFY_COLUMNS, verify,
@@ -312,6 +320,30 @@ def _write_workbook(path: Path, scheme: Scheme, info: dict, years: list[int], un
     ws = _sheet(wb, fmt, layout.SHEET_MAIL, layout.MAIL_COLUMNS, [(p, *DEFAULT_MAIL[p]) for p in layout.MAIL_PURPOSES])
     _choices(ws, (1, 20), _col(layout.MAIL_COLUMNS, "用途"), layout.MAIL_PURPOSES, "用途")
     wb.close()
+
+
+def _write_targets(wb, fmt, scheme: Scheme, years: list[int], tasks: int, rows: int = 200) -> None:
+    """目标: the office picks an indicator number and a data item by its label (or none: the indicator's score)."""
+    columns = layout.for_scheme(layout.TARGET_COLUMNS, scheme.indicator_label)
+    ws = _sheet(wb, fmt, layout.SHEET_TARGETS, columns, [])
+    _choices(ws, (1, rows), _col(layout.TARGET_COLUMNS, "比较"), COMPARE_CHOICES, "比较")
+    number = _col(layout.TARGET_COLUMNS, "编号")
+    ws.data_validation(1, number, rows, number, {
+        "validate": "list", "source": _range(layout.SHEET_TASKS, layout.TASK_COLUMNS, "编号", tasks),
+        "input_title": "编号", "input_message": "从下拉列表选择指标编号"})
+    # the dropdown's labels sit in a hidden column of the same sheet, out of the table's way
+    labels = [item.label for item in scheme.data_items.values() if item.source == "region"]
+    spare = len(layout.TARGET_COLUMNS) + 12
+    ws.set_column(spare, spare, 40, None, {"hidden": True})
+    for r, label in enumerate(labels, start=1):
+        ws.write_string(r, spare, label)
+    letter = get_column_letter(spare + 1)
+    item = _col(layout.TARGET_COLUMNS, "数据项")
+    ws.data_validation(1, item, rows, item, {
+        "validate": "list", "source": f"=${letter}$2:${letter}${max(len(labels), 1) + 1}",
+        "input_title": "数据项", "input_message": "从下拉列表选择该指标要达到目标的数据项；目标是指标得分时留空"})
+    if years:
+        _choices(ws, (1, rows), _col(layout.TARGET_COLUMNS, "年度"), [str(y) for y in years], "年度")
 
 
 def _sheet(wb, fmt, name: str, columns: tuple[Column, ...], rows, formats: dict | None = None):
@@ -662,6 +694,17 @@ def _read_national(table: Table, project: Project, report: Report):
     return values, sources
 
 
+def _data_item(scheme: Scheme, text: str):
+    """(data item, year) by the item's label as the dropdown offers it, or by its key as older 目标 sheets
+    wrote it (数据项键, with its year: online_retail@2025); (None, None) when neither."""
+    wanted = normalize_header(text)
+    for item in scheme.data_items.values():
+        if wanted and normalize_header(item.label) == wanted:
+            return item, None
+    parsed = layout.parse_data_key(text)
+    return (scheme.data_items.get(parsed[0]), parsed[1]) if parsed else (None, None)
+
+
 def _read_targets(table: Table | None, scheme: Scheme, report: Report) -> list[Target]:
     targets, numbers = [], {i.number for i in scheme.indicators}
     for row, cells in (table.rows if table else []):
@@ -671,11 +714,15 @@ def _read_targets(table: Table | None, scheme: Scheme, report: Report) -> list[T
         if number not in numbers:
             report.add(table.issue(P_NOT_IN_SCHEME, row, "编号", number, scheme=scheme.name))
             continue
-        data_key = table.text(cells, "数据项键")
-        item = scheme.data_items.get(data_key)
-        if data_key and item is None:
-            report.add(table.issue(P_DATA_KEY, row, "数据项键", value=data_key, scheme=scheme.name, what="数据项"))
+        chosen = table.text(cells, "数据项")
+        item, year = _data_item(scheme, chosen)
+        if chosen and item is None:
+            report.add(table.issue(P_TARGET_ITEM, row, "数据项", value=chosen, scheme=scheme.name))
             continue
+        typed_year = number_text(table.value(cells, "年度"))
+        if typed_year.isdigit() and item is not None and item.per_year:
+            year = int(typed_year)  # blank: the latest evaluation year (zonekit.gaps)
+        data_key = layout.data_key(item.key, year) if item is not None else ""
         op_text = table.text(cells, "比较") or ">="
         try:
             op = parse_op(op_text)
@@ -712,6 +759,8 @@ def _read_mail(table: Table | None, report: Report) -> dict[str, tuple[str, str]
         purpose = key(table.value(cells, "用途"))
         if purpose in layout.MAIL_PURPOSES:
             subject, body = table.text(cells, "主题"), str(table.value(cells, "正文") or "").strip()
+            if body.replace("\r\n", "\n") in FORMER_MAIL_BODIES.get(purpose, ()):
+                body = ""
             templates[purpose] = (subject or DEFAULT_MAIL[purpose][0], body or DEFAULT_MAIL[purpose][1])
         elif purpose:
             report.add(table.issue(P_CHOICE, row, "用途", purpose,
