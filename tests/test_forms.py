@@ -196,3 +196,10 @@ def test_correction_round__refused_reminded_one_cell_fixed__unit_reported_and_sc
     assert status[TAX] == layout.STATE_REPORTED
     after = json.loads(runner.invoke(main, ["score", str(root), "--json"]).output)
     assert after["total"] > before["total"]
+
+
+def test_manifest__print__a4_landscape_one_page_wide_hash_last(demo):
+    ws = openpyxl.load_workbook(demo / layout.OUTGOING_DIR / layout.MANIFEST)[layout.SHEET_MANIFEST]
+    assert (ws.page_setup.paperSize, ws.page_setup.orientation) == (9, "landscape")
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth or 1) == 1  # 1: the default
+    assert [c.value for c in ws[1]][-1] == layout.MAN_SHA256.header

@@ -18,9 +18,10 @@ import xlsxwriter
 from zonekit import layout
 from zonekit.errors import ProjectError, WorkbookError
 from zonekit.files import OutputSet
+from zonekit.pages import setup_print
 from zonekit.issues import ERROR, WARNING, Report, define, issue
 from zonekit.project import Project
-from zonekit.unitbook import WRITER_OPTIONS, UnitBookInfo, build_unit_workbook, unit_file_name
+from zonekit.unitbook import WRITER_OPTIONS, UnitBookInfo, build_unit_workbook, row_height, unit_file_name
 from zonekit.unitnames import build_index
 
 G_UNKNOWN_UNIT = define("G001", ERROR, "任务分解中的单位「{name}」不在单位名单中（见指标 {numbers}）；{closest}"
@@ -175,21 +176,27 @@ def generate(project: Project, out_dir: Path | str | None = None,
 
 
 def manifest_bytes(books: list[UnitBookInfo], entries: list[ManifestEntry]) -> bytes:
-    """清单.xlsx: one row per generated workbook (单位, 文件, 角色, 指标编号, SHA256, 生成时间)."""
+    """清单.xlsx: one row per generated workbook (单位, 文件, 角色, 指标编号, 生成时间, SHA256), printed on A4."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, WRITER_OPTIONS)
     ws = wb.add_worksheet(layout.SHEET_MANIFEST)
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top"})
+    body, wrap = wb.add_format({"valign": "top"}), wb.add_format({"valign": "top", "text_wrap": True})
     for i, col in enumerate(layout.MANIFEST_COLUMNS):
         ws.write_string(0, i, col.header, head)
         ws.set_column(i, i, col.width)
+    numbers = layout.MANIFEST_COLUMNS.index(layout.MAN_NUMBERS)
     for r, (book, entry) in enumerate(zip(books, entries), start=1):
-        row = (entry.unit, entry.path.name, book.role_text, layout.LIST_SEPARATOR.join(entry.indicators),
-               entry.sha256, entry.generated_at)
-        for i, value in enumerate(row):
-            ws.write_string(r, i, value)
+        values = {layout.MAN_UNIT: entry.unit, layout.MAN_FILE: entry.path.name, layout.MAN_ROLE: book.role_text,
+                  layout.MAN_NUMBERS: layout.LIST_SEPARATOR.join(entry.indicators),
+                  layout.MAN_GENERATED: entry.generated_at, layout.MAN_SHA256: entry.sha256}
+        for i, col in enumerate(layout.MANIFEST_COLUMNS):
+            ws.write_string(r, i, values[col], wrap if col is layout.MAN_NUMBERS else body)
+        # long lists of numbers wrap: the row as high as they need (LibreOffice does not grow it by itself)
+        ws.set_row(r, row_height([(values[layout.MAN_NUMBERS], layout.MANIFEST_COLUMNS[numbers].width)]))
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(1, len(entries)), len(layout.MANIFEST_COLUMNS) - 1)
+    setup_print(ws, 0)
     wb.close()
     return buffer.getvalue()
 

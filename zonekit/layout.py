@@ -278,10 +278,11 @@ SHEET_MANIFEST = "清单"
 MAN_UNIT = Column("单位", width=28)
 MAN_FILE = Column("文件", width=40)
 MAN_ROLE = Column("角色", width=18)
-MAN_NUMBERS = Column("指标编号", width=30)
-MAN_SHA256 = Column("SHA256", width=68)
+MAN_NUMBERS = Column("指标编号", width=40)
+MAN_SHA256 = Column("SHA256", width=20)
 MAN_GENERATED = Column("生成时间", width=26)
-MANIFEST_COLUMNS = (MAN_UNIT, MAN_FILE, MAN_ROLE, MAN_NUMBERS, MAN_SHA256, MAN_GENERATED)
+# the hash last and narrow: it is for checking a file, not for reading (read by header, so the order may change)
+MANIFEST_COLUMNS = (MAN_UNIT, MAN_FILE, MAN_ROLE, MAN_NUMBERS, MAN_GENERATED, MAN_SHA256)
 LIST_SEPARATOR = "、"  # between indicator numbers or unit names inside one cell
 CHECK_OK = "✓"  # 填报检查 when a row is complete
 CHECK_OPTIONAL = "选填"  # 填报检查 when an optional row is left empty

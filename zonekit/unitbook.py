@@ -332,7 +332,8 @@ def _lines(text: str, width: int) -> int:
     return sum(max(1, math.ceil((len(part.encode()) + len(part)) / 2 / usable)) for part in text.split("\n"))
 
 
-def _row_height(cells: list[tuple[str, int]], minimum: int = 1) -> float:
+def row_height(cells: list[tuple[str, int]], minimum: int = 1) -> float:
+    """Points a row needs for its wrapped cells ((text, column width) each), at least ``minimum`` lines."""
     lines = max([minimum] + [_lines(text, width) for text, width in cells if text])
     return min(_MAX_ROW_HEIGHT, 14 * lines + 4)
 
@@ -563,7 +564,7 @@ def _write_guide(wb, fm: _Formats, project: Project, unit_name: str, rows: list[
     for r, (label, text) in enumerate(info, start=2):
         ws.write_string(r, 0, label, fm.header)
         ws.write_string(r, 1, text, fm.text)
-        ws.set_row(r, _row_height([(text, content_width)]))
+        ws.set_row(r, row_height([(text, content_width)]))
     setup_print(ws, landscape=False)
     ws.activate()
     _protect(ws)
@@ -644,7 +645,7 @@ def _write_indicators(wb, fm: _Formats, unit_name: str, rows: list[IndicatorRow]
                     layout.IND_CONTACT):
             cells.put(r, idx[col.header], row.key, col.header, "input_text")
         ws.write_formula(r, idx[layout.IND_CHECK.header], indicator_check(row, r), fm.check, "")
-        ws.set_row(r, _row_height([(row.name, w_name), (row.criteria, w_criteria)], minimum=2))
+        ws.set_row(r, row_height([(row.name, w_name), (row.criteria, w_criteria)], minimum=2))
     _finish_table(ws, fm, valid, cols, len(rows))
 
 
@@ -680,7 +681,7 @@ def _write_data(wb, fm: _Formats, unit_name: str, rows: list[DataRow], cells: _I
                   xl_rowcol_to_cell(r, value_col))
         cells.put(r, idx[layout.DATA_SOURCE.header], row.key, layout.DATA_SOURCE.header, "input_text")
         ws.write_formula(r, idx[layout.DATA_CHECK.header], data_check(row, r), fm.check, "")
-        ws.set_row(r, _row_height([(label, w_label)], minimum=1))
+        ws.set_row(r, row_height([(label, w_label)], minimum=1))
     _finish_table(ws, fm, valid, cols, len(rows))
 
 
