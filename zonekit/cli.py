@@ -260,32 +260,49 @@ def init(directory, scheme_name, region, province, years, region_class, deadline
 @main.command("import-plan")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("table", metavar="分解表", type=click.Path(exists=True, dir_okay=False))
-def import_plan(directory, table):
+@click.option("--add-units", is_flag=True,
+              help="把分解表中不在单位名单里的单位加入单位名单（列出加入了哪些；群组列出来请您定义成员）。")
+@click.option("--force", is_flag=True, help="指标名称与本项目的指标体系对不上时，仍按编号导入。")
+def import_plan(directory, table, add_units, force):
     """把已有的任务分解表（.docx 中的表格或 .xlsx）导入工作台的 任务分解。
 
-    按表头找列（编号、牵头单位、责任单位、涉及方案中具体工作任务 等）；单位名称按 、，; 空格 换行 拆分，
-    "-"/"——" 表示无；群组（如 各成员单位）和别名按工作台的 单位名单 展开；OCR 断开的名称（如 "县工信 科技局"）
-    在能拼成已知单位时合并。每一处这样的处理都会列出；不认识的单位列出最接近的名称。
+    按表头找列（编号、牵头单位、责任单位、涉及方案中具体工作任务 等）；单位名称按 、，; 拆分，
+    "-"/"——" 表示无；群组（如 各成员单位）和别名按工作台的 单位名单 展开；被空格或换行断开的名称
+    （如 "县工信 科技局"、Word 表格中的 "县税务⏎局"）在能拼成已知单位时合并。每一处这样的处理都会列出；
+    不认识的单位列出最接近的名称。
+
+    分解表的指标名称属于另一套指标体系时（例如用 2022 年的分解表导入 2025 项目）不导入，并说明它像哪一套；
+    确认要按编号导入时加 --force。单位名单还是空的（或大部分单位不在其中）时只提示一次；加 --add-units
+    会把分解表中的单位加入单位名单。
+
     没有错误时才写入工作台（原工作台另存为 工作台.备份-时间.xlsx），有错误时退出码为 1。分解表本身不会被修改。
 
     \b
     示例：zonekit import-plan 永川创建 samples/永川区/分解表.docx
+          zonekit import-plan 新项目 分解表.docx --add-units
     """
     from zonekit import layout
+    from zonekit.issues import Report
     from zonekit.plan import import_plan_file
 
-    result = import_plan_file(directory, table)
+    result = import_plan_file(directory, table, force=force, add_units=add_units)
+    report = result.report
+    if report.issues:  # errors first, so that they are not buried under warnings and notes
+        click.echo(Report(report.errors + report.warnings).render())
+    if result.refused:
+        exit_with(1)
     for note in result.notes:
         click.echo(note)
-    if result.report.issues:
-        click.echo(result.report.render())
+    if result.written and result.new_units:
+        click.echo(f"已加入 {layout.SHEET_UNITS}（{len(result.new_units)}个单位）："
+                   f"{'、'.join(u.name for u in result.new_units)}。请在工作台补上各单位的联系人、电话和邮箱。")
     if result.written:
         click.echo(f"已写入 {layout.PROJECT_WORKBOOK} 的 {layout.SHEET_TASKS}：{len(result.assignments)}项指标；"
                    f"原工作台已备份为 {result.backup.name}。")
-    elif result.report.valid:
+    elif report.valid:
         click.echo(f"分解表中没有可导入的指标行，{layout.PROJECT_WORKBOOK} 未改动。", err=True)
     else:
-        click.echo(f"有{len(result.report.errors)}个错误，{layout.PROJECT_WORKBOOK} 未改动。", err=True)
+        click.echo(f"有{len(report.errors)}个错误，{layout.PROJECT_WORKBOOK} 未改动。", err=True)
     exit_with(int(not result.written))
 
 

@@ -1,5 +1,5 @@
-"""Unit names as clerks and OCR write them: split a cell into units, join names broken by OCR spaces, expand
-aliases and groups through the unit list, and say what was done.
+"""Unit names as clerks, OCR and Word write them: split a cell into units, join names broken by spaces or line
+breaks, expand aliases and groups through the unit list, and say what was done.
 
 Never guesses: an unknown name is reported with the closest known names, never replaced by one of them.
 """
@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from zonekit.layout import normalize_header, normalize_text
 from zonekit.project import Unit
 
-# after normalize_text (NFKC) the full-width ，； have become , ;
-SEPARATORS = re.compile(r"[、,;\r\n]+")
+# after normalize_text (NFKC) the full-width ，； have become , ; — a line break is not a separator: Word and OCR
+# break long names across lines ("县税务\n局"), so breaks and spaces are decided name by name (see _piece)
+SEPARATORS = re.compile(r"[、,;]+")
 LIST_SEPARATORS = re.compile(r"[、,;\s]+")  # aliases, groups, emails: spaces separate too
 NONE_MARKS = {"-", "--", "—", "——", "－", "―", "/", "无"}
 CONNECTORS = re.compile(r"以及|及|和|与|等")
@@ -22,6 +23,13 @@ FILLERS = ("按职责分工负责", "按职责分工", "按职责负责")
 
 JOIN, SPACE, CONNECT, ALIAS, GROUP, NONE, DUPLICATE, FILLER = (
     "合并", "空格", "连接词", "别名", "群组", "无", "重复", "多余文字")
+
+# How the names of Chinese government units end; a fragment ending otherwise ("县税务", "县工信", "县") is the first
+# part of a name broken across lines when it is not a known name itself.
+UNIT_ENDINGS = ("局", "委", "办", "部", "院", "中心", "公司", "行", "政府", "单位", "所", "馆", "会", "队", "站", "社",
+                "厅", "处", "室", "署", "团", "校", "庭", "组", "社区", "街道", "镇", "乡", "区")
+# A name that stands for several units ("各成员单位", "区消费者权益保护委员会成员单位", "各镇人民政府").
+GROUP_LIKE = re.compile(r"^各|成员单位$")
 
 
 def key(text) -> str:
@@ -37,6 +45,16 @@ def split_list(text) -> list[str]:
 def is_none(text) -> bool:
     """'-', '——', '无' and friends mean: no unit."""
     return key(text) in NONE_MARKS
+
+
+def looks_complete(name: str) -> bool:
+    """Whether a name ends the way unit names end (局, 委, 中心 …)."""
+    return key(name).endswith(UNIT_ENDINGS)
+
+
+def looks_like_group(name: str) -> bool:
+    """'各成员单位', '…委员会成员单位', '各镇人民政府': a name for several units, to be defined in 单位名单."""
+    return bool(GROUP_LIKE.search(key(name)))
 
 
 @dataclass
@@ -102,8 +120,11 @@ class Resolution:
         return "；".join(n.text for n in self.notes)
 
 
-def resolve(text, index: UnitIndex) -> Resolution:
-    """The units a cell names, with a note for everything beyond a plain list of known names."""
+def resolve(text, index: UnitIndex, written: frozenset[str] | set[str] = frozenset()) -> Resolution:
+    """The units a cell names, with a note for everything beyond a plain list of known names.
+
+    ``written``: keys of names written whole elsewhere in the same table (see ``names_written``); an unknown name
+    broken across lines is joined when the joined text is one of them, so it is reported (or added) once."""
     res = Resolution()
     raw = normalize_text(text)
     if not raw:
@@ -119,7 +140,7 @@ def resolve(text, index: UnitIndex) -> Resolution:
                 piece = piece[: -len(filler)].strip()
                 res.notes.append(Note(FILLER, f"去掉「{filler}」"))
         if piece and not is_none(piece):
-            found.extend(_piece(piece, index, res))
+            found.extend(_piece(piece, index, res, written))
     for k in found:
         _expand(k, index, res)
     seen, repeated = [], []
@@ -131,23 +152,21 @@ def resolve(text, index: UnitIndex) -> Resolution:
     return res
 
 
-def _piece(piece: str, index: UnitIndex, res: Resolution) -> list[str]:
-    """Keys of the known names in one separator-free piece; OCR spaces are joined where that makes a known name."""
-    tokens, out, pending, i = piece.split(), [], [], 0
+def _piece(piece: str, index: UnitIndex, res: Resolution, written=frozenset()) -> list[str]:
+    """Keys of the known names in one separator-free piece; fragments split by spaces or line breaks are joined
+    where that makes a known name (or, for unknown names, a name written whole elsewhere, or a name that does not
+    end like a unit name yet)."""
+    tokens, out, i = piece.split(), [], 0
     while i < len(tokens):
         hit = _longest(tokens, i, index, res)
         if hit is None:
-            pending.append(tokens[i])
-            i += 1
+            i = _unknown(tokens, i, index, res, written)
             continue
         j, keys = hit
-        _unknown(pending, index, res)
-        pending = []
         out.extend(keys)
         i = j
-    _unknown(pending, index, res)
-    if len(tokens) > 1 and len(out) > 1:
-        res.notes.append(Note(SPACE, f"「{piece}」按空格分开"))
+    if len(out) > 1 and re.search(r"[ \t]", piece.strip()):
+        res.notes.append(Note(SPACE, f"「{piece.strip()}」按空格分开"))
     return out
 
 
@@ -168,10 +187,26 @@ def _longest(tokens: list[str], i: int, index: UnitIndex, res: Resolution) -> tu
     return None
 
 
-def _unknown(tokens: list[str], index: UnitIndex, res: Resolution) -> None:
-    if tokens:
-        text = " ".join(tokens)
-        res.unknown.append((text, index.closest(text)))
+def _unknown(tokens: list[str], i: int, index: UnitIndex, res: Resolution, written) -> int:
+    """Record the unknown name starting at token i (joined with the fragments it was broken into); returns the
+    index of the next token."""
+    j = next((j for j in range(len(tokens), i + 1, -1) if key("".join(tokens[i:j])) in written), None)
+    if j is None:
+        j = i + 1  # "县税务" + "局": a fragment that does not end like a unit name is not a name of its own
+        while (j < len(tokens) and not looks_complete("".join(tokens[i:j])) and not looks_like_group(tokens[j])
+               and _longest(tokens, j, index, Resolution()) is None):
+            j += 1
+    text = "".join(tokens[i:j])
+    if j - i > 1:
+        res.notes.append(Note(JOIN, f"「{' '.join(tokens[i:j])}」合并为「{text}」"))
+    res.unknown.append((text, index.closest(text)))
+    return j
+
+
+def names_written(cells) -> set[str]:
+    """Keys of the names written whole (between separators, spaces or line breaks) in these cells."""
+    return {key(token) for text in cells for piece in SEPARATORS.split(normalize_text(text))
+            for token in piece.split() if not is_none(token)}
 
 
 def _expand(k: str, index: UnitIndex, res: Resolution) -> None:

@@ -625,12 +625,17 @@ def _read_phases(table: Table, report: Report) -> list[Phase]:
     return phases
 
 
-def units_in(table: Table, row: int, cells, header: str, number: str, index: UnitIndex, report: Report) -> list[str]:
-    """The units a 任务分解 cell names (groups expanded); unknown names are errors with the closest names."""
+def units_in(table: Table, row: int, cells, header: str, number: str, index: UnitIndex, report: Report,
+             unknown: dict | None = None) -> list[str]:
+    """The units a 任务分解 cell names (groups expanded); unknown names are errors with the closest names —
+    one per name when ``unknown`` collects them: (name, header) -> (first row, closest names, numbers)."""
     res = resolve(table.value(cells, header), index)
     for name, closest in res.unknown:
-        report.add(table.issue(P_UNKNOWN_UNIT, row, header, name, number=number, column=header, name=name,
-                               closest=closest_text(closest)))
+        if unknown is None:
+            report.add(table.issue(P_UNKNOWN_UNIT, row, header, name, number=number, column=header, name=name,
+                                   closest=closest_text(closest)))
+        else:
+            unknown.setdefault((name, header), (row, closest, []))[2].append(number)
     for note in res.notes:
         if note.kind == JOIN:
             report.add(table.issue(P_JOINED, row, header, number=number, column=header, what=note.text))
@@ -643,6 +648,7 @@ def closest_text(names: list[str]) -> str:
 
 def _read_tasks(table: Table, scheme: Scheme, index: UnitIndex, report: Report) -> dict[str, Assignment]:
     out, first, numbers = {}, {}, {i.number for i in scheme.indicators}
+    unknown: dict = {}
     for row, cells in table.rows:
         number = number_text(table.value(cells, "编号"))
         if not number:
@@ -654,9 +660,13 @@ def _read_tasks(table: Table, scheme: Scheme, index: UnitIndex, report: Report) 
             report.add(table.issue(P_DUP_NUMBER, row, "编号", number, number=number, first=first[number], again=row))
             continue
         first[number] = row
-        out[number] = Assignment(number, units_in(table, row, cells, "牵头单位", number, index, report),
-                                 units_in(table, row, cells, "责任单位", number, index, report),
+        out[number] = Assignment(number, units_in(table, row, cells, "牵头单位", number, index, report, unknown),
+                                 units_in(table, row, cells, "责任单位", number, index, report, unknown),
                                  table.text(cells, "关联工作任务"), table.text(cells, "完成时限"))
+    for (name, header), (row, closest, numbers_) in unknown.items():
+        # one error per name, however many rows repeat it (an undefined group is named in many)
+        report.add(table.issue(P_UNKNOWN_UNIT, row, header, name, number="、".join(numbers_), column=header,
+                               name=name, closest=closest_text(closest)))
     if not any(a.leads or a.responsibles for a in out.values()):
         report.add(issue(P_NO_UNITS_AT_ALL, file=table.file, sheet=table.sheet))
         return out
@@ -774,9 +784,10 @@ ASSIGNMENT_FIELDS = {"leads": "牵头单位", "responsibles": "责任单位", "t
 
 
 def write_assignments(dir, assignments: dict[str, Assignment] | list[Assignment],
-                      fields=tuple(ASSIGNMENT_FIELDS)) -> Path:
-    """Rewrite the 任务分解 columns named by ``fields`` for these indicators, keeping everything else the clerk
-    typed; the previous workbook is kept beside it as 工作台.备份-<时间>.xlsx, whose path is returned."""
+                      fields=tuple(ASSIGNMENT_FIELDS), new_units: list[Unit] = ()) -> Path:
+    """Rewrite the 任务分解 columns named by ``fields`` for these indicators (and append ``new_units`` to
+    单位名单), keeping everything else the clerk typed; the previous workbook is kept beside it as
+    工作台.备份-<时间>.xlsx, whose path is returned."""
     path = Path(dir) / layout.PROJECT_WORKBOOK
     if isinstance(assignments, dict):
         assignments = list(assignments.values())
@@ -784,6 +795,8 @@ def write_assignments(dir, assignments: dict[str, Assignment] | list[Assignment]
         wb = openpyxl.load_workbook(path)
     except Exception as exc:  # missing or damaged workbook
         raise ProjectError(f"无法打开 {path}（{type(exc).__name__}），任务分解未写入。") from None
+    if new_units:
+        _append_units(path, wb, new_units)
     ws = _find_sheet(wb, layout.SHEET_TASKS)
     if ws is None:
         raise ProjectError(f"{path} 缺少工作表「{layout.SHEET_TASKS}」，任务分解未写入。")
@@ -811,3 +824,22 @@ def write_assignments(dir, assignments: dict[str, Assignment] | list[Assignment]
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return backup
+
+
+def _append_units(path: Path, wb, units: list[Unit]) -> None:
+    """Rows for ``units`` after the last filled row of 单位名单 (columns found by their headers)."""
+    ws = _find_sheet(wb, layout.SHEET_UNITS)
+    if ws is None:
+        raise ProjectError(f"{path} 缺少工作表「{layout.SHEET_UNITS}」，单位未加入，任务分解未写入。")
+    header, cols = find_header([[c.value for c in row] for row in ws.iter_rows()], layout.UNIT_COLUMNS)
+    if header is None or "单位名称" not in cols:
+        raise ProjectError(f"{path} 的工作表「{layout.SHEET_UNITS}」找不到列：单位名称，单位未加入，任务分解未写入。")
+    last = max((c.row for row in ws.iter_rows(min_row=header + 2) for c in row if cell_text(c.value)),
+               default=header + 1)
+    for r, unit in enumerate(units, start=last + 1):
+        values = {"单位名称": unit.name, "别名": layout.LIST_SEPARATOR.join(unit.aliases),
+                  "所属群组": layout.LIST_SEPARATOR.join(unit.groups), "联系人": unit.contact, "电话": unit.phone,
+                  "邮箱": "; ".join(unit.emails)}
+        for header_name, value in values.items():
+            if header_name in cols and value:
+                ws.cell(r, cols[header_name] + 1, value)
