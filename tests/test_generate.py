@@ -194,7 +194,7 @@ def test_generate__unknown_unit__stops_with_names_and_closest_matches(tmp_path, 
 
 def test_generate__gaps__unassigned_indicators_lead_less_and_idle_units_reported(tmp_path, make_project):
     project = make_project(tmp_path, assignments={"3": (["县市场监管局"], []), "12": ([], ["县商务局"])})
-    result = generate(project, generated_at=WHEN)
+    result = generate(project, generated_at=WHEN, force=True)
     assert result.report.valid
     codes = result.report.codes()
     assert codes.count("G002") == 1 and codes.count("G004") == 1
@@ -280,3 +280,22 @@ def test_generate__many_units__built_in_parallel_with_same_bytes(tmp_path, make_
     monkeypatch.setattr(gen, "PARALLEL_FROM", 2)
     parallel = generate(make_project(tmp_path / "parallel"), generated_at=WHEN)
     assert [(e.path.name, e.sha256) for e in parallel.entries] == [(e.path.name, e.sha256) for e in serial.entries]
+
+
+def test_generate__table_with_only_responsible_units__refused_naming_indicators_force_writes(tmp_path):
+    """The 新绛县 table names 责任单位 only: nobody would get a 数据填报 sheet, nothing scorable would come back."""
+    samples = Path(__file__).resolve().parent.parent / "samples" / "新绛县"
+    root = tmp_path / "p"
+    runner = CliRunner()
+    runner.invoke(main, ["init", str(root), "--scheme", "2022", "--region", "新绛县", "--province", "山西省",
+                         "--units", str(samples / "单位名单.xlsx")])
+    assert runner.invoke(main, ["import-plan", str(root), str(samples / "分解表.xlsx")]).exit_code == 0
+    result = runner.invoke(main, ["generate", str(root)])
+    assert result.exit_code == 1 and "[错误 G006]" in result.output
+    assert "指标 1、2、3、4、5、6、7、8、9、10、11" in result.output and "网上零售额" in result.output
+    assert "任务分解 中为这些指标填写牵头单位" in result.output and "--force" in result.output
+    assert not (root / layout.OUTGOING_DIR / layout.MANIFEST).exists()
+
+    forced = runner.invoke(main, ["generate", str(root), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "G004" in forced.output and (root / layout.OUTGOING_DIR / layout.MANIFEST).is_file()

@@ -31,6 +31,9 @@ G_NO_UNIT = define("G002", WARNING, "指标 {numbers} 没有指定牵头单位�
 G_IDLE_UNIT = define("G003", WARNING, "单位「{unit}」没有分到任何指标，未生成填报表。如有遗漏，请在 任务分解 中补充。")
 G_NO_LEAD = define("G004", WARNING, "指标 {numbers} 只有责任单位、没有牵头单位，其分项自评（是否达到、自评分）和数据无人填写。"
                                     "请在 任务分解 中指定牵头单位。")
+G_LEAD_INPUTS = define("G006", ERROR, "指标 {numbers} 只有责任单位、没有牵头单位。评分要用的{what}只发给牵头单位填写，"
+                                       "这样下发，这些指标交回后无法计分，因此未生成任何填报表。请在 工作台.xlsx 的 任务分解 "
+                                       "中为这些指标填写牵头单位后重新运行；确需先下发时加 --force。")
 G_STALE = define("G005", WARNING, "下发目录中的「{value}」不在本次清单中（可能是以前生成的），未被改动。"
                                   "确认不再需要后请手动删除，以免误发。")
 
@@ -74,8 +77,18 @@ class GenerateResult:
         return "\n".join(lines)
 
 
-def check_assignments(project: Project) -> Report:
-    """Units in 任务分解 missing from 单位名单 (errors); indicators without any unit or without a lead (warnings)."""
+def lead_inputs(project: Project, indicator) -> list[str]:
+    """What only a lead unit is asked for on this indicator: its regional data, 是/否 claims and self scores."""
+    data = [project.scheme.data_items[n.key].label for n in indicator.needs(project.years)
+            if n.kind in ("data", "list") and n.key in project.scheme.data_items
+            and project.scheme.data_items[n.key].source == "region"]
+    return (list(dict.fromkeys(data)) + (["是否达到"] if indicator.claim_items() else [])
+            + (["自评分"] if indicator.judged_items() else []))
+
+
+def check_assignments(project: Project, force: bool = False) -> Report:
+    """Units in 任务分解 missing from 单位名单 (errors); indicators without any unit (warning) or without a lead:
+    an error when scoring needs what only a lead is asked for, unless ``force`` (then a warning)."""
     report = Report()
     where = dict(file=layout.PROJECT_WORKBOOK, sheet=layout.SHEET_TASKS)
     known = {u.name for u in project.units}
@@ -103,7 +116,13 @@ def check_assignments(project: Project) -> Report:
     no_lead = [n for n in numbers if not assigned(n, "leads") and assigned(n, "responsibles")]
     if nobody:
         report.add(issue(G_NO_UNIT, **where, numbers=layout.LIST_SEPARATOR.join(nobody)))
-    if no_lead:
+    needed = {n: lead_inputs(project, project.scheme.indicator(n)) for n in no_lead}
+    if any(needed.values()) and not force:
+        what = list(dict.fromkeys(x for inputs in needed.values() for x in inputs))
+        shown = "、".join(what[:6]) + (f"等{len(what)}项" if len(what) > 6 else "")
+        report.add(issue(G_LEAD_INPUTS, **where, numbers=layout.LIST_SEPARATOR.join(n for n in no_lead if needed[n]),
+                         what=f"数据和分项（{shown}）"))
+    elif no_lead:
         report.add(issue(G_NO_LEAD, **where, numbers=layout.LIST_SEPARATOR.join(no_lead)))
     return report
 
@@ -137,15 +156,15 @@ def _write_all(project: Project, jobs: list[tuple[str, Path, Path]], when: datet
 
 
 def generate(project: Project, out_dir: Path | str | None = None,
-             generated_at: datetime | None = None) -> GenerateResult:
+             generated_at: datetime | None = None, force: bool = False) -> GenerateResult:
     """Write one workbook per unit with work to do and the manifest into ``out_dir`` (default: 1-下发).
 
-    Raises ProjectError, writing nothing, when 任务分解 names units missing from 单位名单.
+    Raises ProjectError, writing nothing, when 任务分解 names units missing from 单位名单, or (unless ``force``)
+    leaves indicators without a lead unit although their data, claims or self scores are asked of the lead.
     """
-    report = check_assignments(project)
+    report = check_assignments(project, force)
     if report.errors:
-        raise ProjectError("任务分解中有单位不在单位名单中，未生成任何填报表：\n" +
-                           Report(report.errors).render())
+        raise ProjectError("任务分解有问题，未生成任何填报表：\n" + Report(report.errors).render())
     out = Path(out_dir) if out_dir is not None else project.outgoing
     when = (generated_at or datetime.now().astimezone()).replace(microsecond=0)
     width = max(2, len(str(len(project.units))))
