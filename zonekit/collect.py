@@ -879,6 +879,11 @@ def _read_state(project: Project) -> dict | None:
     return data
 
 
+def has_collected(project: Project) -> bool:
+    """Whether a collect has run for this project (score says so in its first line when none has)."""
+    return _read_state(project) is not None
+
+
 def unit_status(project: Project, today: date | None = None) -> list[UnitStatus]:
     """Per-unit state from the last collect (3-输出/.zonekit-collect.json); before any collect every unit with
     work is 未报 (or 逾期 after the deadline) and owes everything. A 未报 unit becomes 逾期 once the deadline

@@ -45,7 +45,8 @@ class ScoreRun:
 
     def render(self) -> str:
         a = self.result.assessment
-        lines = [f"{self.project.region}：总分{a.total_text}分（合格线{fmt_exact(a.total_min)}分），{a.verdict}"]
+        lines = [self.summary.info.notice] if self.summary.info.notice else []
+        lines.append(f"{self.project.region}：总分{a.total_text}分（合格线{fmt_exact(a.total_min)}分），{a.verdict}")
         for lv in a.levels:
             mark = "达标" if lv.passed else f"未达标，还需至少{fmt_at_least(lv.needed)}分"
             lines.append(f"  {lv.name} {lv.score_text}/{fmt_exact(lv.points)}分，{mark}")
@@ -89,6 +90,18 @@ def collect_info_from(collected, project: Project) -> CollectInfo:
                        progress=dict(collected.progress))
 
 
+def collect_notice(collected_before: bool, info: CollectInfo) -> str:
+    """What the clerk must know before reading any score: nothing has been collected yet."""
+    if info.returned == 0:
+        never = "还没有运行过 zonekit collect，" if not collected_before else ""
+        return (f"尚未回收：{never}还没有收到任何单位交回的填报表，以下得分均按未填计算，不代表实际水平。"
+                f"请把各单位交回的文件放进 {layout.RETURNED_DIR} 后运行 zonekit collect。")
+    if not collected_before:
+        return (f"还没有运行过 zonekit collect：本次评分直接读取了 {layout.RETURNED_DIR} 中现有的文件"
+                f"（{info.returned}/{info.expected}个单位交回），回收登记已写在 {layout.OUTPUT_DIR}。")
+    return ""
+
+
 def open_issues(collected) -> list[Issue]:
     """Issues someone still has to act on: every warning, and the blocking ones not already superseded."""
     remaining = collected.remaining
@@ -101,12 +114,13 @@ def run_score(directory, unit_reports: bool = False, today: date | None = None) 
     Collects the returned folder again (the answers are not stored between runs), so the summary always
     matches the files present; raises ProjectError when the project workbook is unusable.
     """
-    from zonekit.collect import collect
+    from zonekit.collect import collect, has_collected
     from zonekit.workbench import load_project, read_project
 
     project, project_report = read_project(directory)
     if project is None or project_report.errors:
         project = load_project(directory)  # raises ProjectError with the standard listing
+    collected_before = has_collected(project)
     collected = collect(project, today=today)
     scheme = project.scheme
     computed = score(scheme, collected.answers, project.years, project.region_class)
@@ -114,8 +128,9 @@ def run_score(directory, unit_reports: bool = False, today: date | None = None) 
     report.extend(i for i in project_report.issues if i.sheet == layout.SHEET_VERIFY)
     result = score(scheme, collected.answers, project.years, project.region_class, overrides)
     path = project.output / layout.SUMMARY
-    summary = write_summary(path, project, result, overrides, collect_info_from(collected, project),
-                            report.issues + open_issues(collected))
+    info = collect_info_from(collected, project)
+    info.notice = collect_notice(collected_before, info)
+    summary = write_summary(path, project, result, overrides, info, report.issues + open_issues(collected))
     run = ScoreRun(project, result, overrides, summary, report, path)
     if unit_reports:
         from zonekit.feedback import write_feedback

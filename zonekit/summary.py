@@ -87,6 +87,7 @@ class CollectInfo:
     # indicator number → what each unit wrote on its row (intake's ProgressEntry: progress, evidence, files,
     # problems), leads first; the self-evaluation report quotes it
     progress: dict[str, list] = field(default_factory=dict)
+    notice: str = ""  # said first, above everything: e.g. that nothing has been collected yet
 
     @property
     def expected(self) -> int:
@@ -136,6 +137,7 @@ class Summary:
         out["gaps"] = [{"number": g.number, "name": g.name, "lost": fmt_exact(g.lost),
                         "recoverable": fmt_exact(g.recoverable), "leads": g.leads, "text": g.text}
                        for g in self.gaps]
+        out["notice"] = self.info.notice
         out["units_returned"] = self.info.returned
         out["units_expected"] = self.info.expected
         return out
@@ -197,6 +199,8 @@ class Styles:
         self.input = wb.add_format({**base, "bg_color": "#FFF2CC"})
         self.good = wb.add_format({**base, "bold": True, "font_color": "#006100", "bg_color": "#C6EFCE"})
         self.bad = wb.add_format({**base, "bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+        self.bad_note = wb.add_format({**base, "bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE",
+                                       "text_wrap": True, "valign": "top"})
         self.link = wb.add_format({**base, "font_color": "blue", "underline": 1})
         self.center = wb.add_format({**base, "align": "center"})
         # 总览
@@ -485,8 +489,13 @@ def _write_overview(wb, styles: Styles, s: Summary) -> None:
     ok_range = f"{xl_rowcol_to_cell(first, 5)}:{xl_rowcol_to_cell(total_row, 5)}"
     ws.conditional_format(ok_range, {"type": "cell", "criteria": "==", "value": '"未达标"', "format": styles.fail_text})
 
-    # the verdict, large, with the total against the line beside it
-    ws.set_row(2, 8)
+    # the verdict, large, with the total against the line beside it (above it, when nothing is collected yet,
+    # the notice saying so)
+    if s.info.notice:
+        ws.merge_range(2, 0, 2, last_col, s.info.notice, styles.bad_note)
+        ws.set_row(2, 15 * text_lines(s.info.notice, sum(OVERVIEW_WIDTHS)) + 4)
+    else:
+        ws.set_row(2, 8)
     ws.write_string(3, 0, "结论", styles.verdict_label)
     ws.merge_range(3, 1, 3, 2, "", styles.verdict_good if a.qualified else styles.verdict_bad)
     ws.write_formula(3, 1, f'=IF(COUNTIF({ok_range},"未达标")=0,"{VERDICT_PASS}","{VERDICT_FAIL}")',
