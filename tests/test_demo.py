@@ -1,6 +1,8 @@
 """`zonekit demo`: the whole path on a fresh folder prints a verdict and leaves a summary LibreOffice can open."""
 
 import json
+from datetime import date, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -8,6 +10,7 @@ from click.testing import CliRunner
 
 from zonekit import layout
 from zonekit.cli import main
+from zonekit.workbench import load_project
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +82,35 @@ def test_demo__summary__converts_to_pdf_and_recalculates_to_the_python_values(de
     for ref in cells:
         a, b = cached[ref].value, computed[ref].value
         assert (abs(a - b) < 1e-9) if isinstance(a, (int, float)) else (a or None) == (b or None), ref
+
+
+def test_demo__then_every_command_the_demo_suggests__exit_0(demo, tmp_path):
+    """A new user runs what the demo prints next: drafts, reminders, status, score and check all work."""
+    import shutil
+
+    from zonekit.mail import format_date
+
+    original, result = demo
+    root = tmp_path / "演示副本"
+    shutil.copytree(original, root)
+    suggested = [line.split("#")[0].split()[1:] for line in result.output.splitlines()
+                 if line.strip().startswith("zonekit ")]
+    assert [args[0] for args in suggested] == ["mail", "status", "remind", "score", "check"]
+    runner = CliRunner()
+    for args in suggested:
+        args = [str(root / Path(a).relative_to(original)) if a.startswith(str(original)) else a for a in args]
+        run = runner.invoke(main, args)
+        assert run.exit_code == 0, (args, run.output)
+        if args[0] == "score":
+            assert run.output.startswith("示范县：总分84.5分")  # collected: no "尚未回收" notice first
+    drafts = root / layout.OUTGOING_DIR / layout.DRAFTS_DIR
+    assert len(list(drafts.glob("下发-*.eml"))) == 23
+    reminder = (drafts / "催报-人行新绛支行.eml").read_bytes()
+    from email import policy
+    from email.parser import BytesParser
+
+    message = BytesParser(policy=policy.default).parsebytes(reminder)
+    deadline = load_project(root).deadline
+    assert deadline == date.today() - timedelta(days=3)  # the demo's dates move with today
+    assert f"截止日期{format_date(deadline)}已过，已逾期3天" in message["Subject"]
+    assert "已逾期3天" in message.get_body().get_content()

@@ -261,3 +261,16 @@ def test_create_project__office_scheme_file__copied_into_the_project_and_found_a
     with pytest.raises(ProjectError, match="项目目录中已有 本省指标体系.yaml"):
         create_project(tmp_path / "r", str(tmp_path / "q" / "本省指标体系.yaml"), "新绛县", "山西省", [2024, 2025])
     assert (tmp_path / "r" / "本省指标体系.yaml").read_text(encoding="utf-8") == "# 项目目录里原有的文件\n"
+
+
+def test_read_project__reminder_template_of_an_older_project__reads_as_today_s_with_the_overdue_days(project_dir):
+    """Projects made before {期限说明} hold a 催报 that quotes the deadline as if it were still ahead."""
+    from zonekit.workbench import FORMER_MAIL_BODIES, FORMER_MAIL_SUBJECTS
+
+    wb = openpyxl.load_workbook(workbook(project_dir))
+    for row in wb[layout.SHEET_MAIL].iter_rows(min_row=2):
+        if row[0].value == "催报":
+            row[1].value, row[2].value = FORMER_MAIL_SUBJECTS["催报"][0], FORMER_MAIL_BODIES["催报"][0]
+    wb.save(workbook(project_dir))
+    subject, body = read_project(project_dir)[0].mail_templates["催报"]
+    assert "{期限说明}" in subject and "{期限说明}" in body and "截止日期为{截止日期}" not in body

@@ -22,7 +22,7 @@ from zonekit.scheme import DATA_ROOT
 
 SAMPLES = DATA_ROOT / "samples" / "新绛县"
 REGION, PROVINCE = "示范县", "山西省"
-OFFICE = ("示范县创建网络市场监管与服务示范区工作领导小组办公室", "刘洋", "0359-7520000")
+OFFICE = ("示范县创建网络市场监管与服务示范区工作领导小组办公室", "刘洋", "0359-7520000", "cjb@shifanxian.gov.example")
 
 # The sample table (新绛县, seed 001) names 责任单位 only; the demo's office picks one lead unit per indicator,
 # and two for indicator 3, whose figures the two leads will then report differently.
@@ -91,9 +91,11 @@ class DemoRun:
     root: Path
     steps: list[str] = field(default_factory=list)
     score: object = None  # zonekit.scorecmd.ScoreRun
+    next: list[str] = field(default_factory=list)  # commands to try on the demo folder
 
     def render(self) -> str:
-        return "\n".join([*self.steps, "", self.score.render()])
+        tail = ["", "接下来可以试试：", *(f"  {line}" for line in self.next)] if self.next else []
+        return "\n".join([*self.steps, "", self.score.render(), *tail])
 
 
 def prepare(directory) -> Path:
@@ -112,15 +114,15 @@ def prepare(directory) -> Path:
 
 
 def _edit_workbench(root: Path, years: list[int]) -> None:
-    """What the office types into 工作台.xlsx: its name and contact, 全国数据, one verified score."""
+    """What the office types into 工作台.xlsx: its name, contact and mailbox, 全国数据, one verified score."""
     path = root / layout.PROJECT_WORKBOOK
     wb = openpyxl.load_workbook(path)
     info = wb[layout.SHEET_INFO]
+    typed = dict(zip((layout.INFO_OFFICE, layout.INFO_CONTACT, layout.INFO_PHONE, layout.INFO_EMAIL), OFFICE))
+    typed.update({layout.INFO_SENDER: OFFICE[3], layout.INFO_SENDER_NAME: f"{REGION}创建办"})
     for row in info.iter_rows(min_row=2):
-        label = row[0].value
-        for name, value in zip((layout.INFO_OFFICE, layout.INFO_CONTACT, layout.INFO_PHONE), OFFICE):
-            if label == name:
-                row[1].value = value
+        if row[0].value in typed:
+            row[1].value = typed[row[0].value]
     values = national(years)
     sheet = wb[layout.SHEET_NATIONAL]
     for row in sheet.iter_rows(min_row=2):
@@ -240,6 +242,7 @@ def _deliver(project, books, deadline: date) -> list[str]:
 
 def run_demo(directory) -> DemoRun:
     """Build the demo project in ``directory`` and score it; see the module docstring for the story."""
+    from zonekit.collect import collect
     from zonekit.generate import generate
     from zonekit.plan import import_plan_file
     from zonekit.project import Assignment
@@ -268,5 +271,23 @@ def run_demo(directory) -> DemoRun:
     generated = generate(project)
     run.steps.append(f"生成填报表：{len(generated.books)}份，在 {generated.out_dir}")
     run.steps += _deliver(project, generated.books, deadline)
+    collected = collect(project)
+    counts = "，".join(f"{k}{v}个" for k, v in collected.counts().items() if v)
+    run.steps.append(f"回收（zonekit collect）：{len(collected.returns)}个文件（{counts}），"
+                     f"回收登记在 {collected.intake_log}")
     run.score = run_score(root, unit_reports=True)
+    run.next = next_steps(root, collected)
     return run
+
+
+def next_steps(root: Path, collected) -> list[str]:
+    """The commands a clerk would try next on the demo folder; each of them works there."""
+    clean = next((r for r in collected.returns if r.status == layout.STATUS_ADOPTED and not r.errors
+                  and r.file.endswith(".xlsx")), None)
+    steps = [f"zonekit mail {root} --drafts      # 给各单位的邮件草稿（附填报表）",
+             f"zonekit status {root}             # 各单位 已报/未报/逾期/退回",
+             f"zonekit remind {root} --drafts    # 只催未报、逾期、被退回的单位",
+             f"zonekit score {root}              # 重新评分（改了工作台的评分核定后）"]
+    if clean is not None:
+        steps.append(f"zonekit check {root / clean.file} --project {root}   # 检查一份交回的表")
+    return steps

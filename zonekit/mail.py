@@ -42,11 +42,13 @@ PURPOSE_SEND, PURPOSE_REMIND, PURPOSE_REFUSED = layout.MAIL_PURPOSES  # 下发, 
 REMIND_STATES = {layout.STATE_MISSING: PURPOSE_REMIND, layout.STATE_LATE: PURPOSE_REMIND,
                  layout.STATE_RETURNED: PURPOSE_REFUSED}
 
-PLACEHOLDERS = ("单位", "地区", "截止日期", "联系人", "联系电话", "联系邮箱", "指标数", "附件", "问题清单", "附件说明")
+PLACEHOLDERS = ("单位", "地区", "截止日期", "期限说明", "联系人", "联系电话", "联系邮箱", "指标数", "附件", "问题清单",
+                "附件说明")
 # where the clerk fills the value a placeholder stands for, for the message when it is empty
 _PLACEHOLDER_SOURCE = {
     "地区": f"基本信息 的「{layout.INFO_REGION}」",
     "截止日期": f"基本信息 的「{layout.INFO_DEADLINE}」",
+    "期限说明": f"基本信息 的「{layout.INFO_DEADLINE}」",
     "联系人": f"基本信息 的「{layout.INFO_CONTACT}」",
     "联系电话": f"基本信息 的「{layout.INFO_PHONE}」",
     "联系邮箱": f"基本信息 的「{layout.INFO_EMAIL}」",
@@ -168,12 +170,22 @@ def attachment_note(name: str, refilled: bool) -> str:
     return f"附件「{name}」是贵单位的填报表，请在{layout.INPUT_COLOUR}单元格中填写，保存后回复本邮件。"
 
 
+def deadline_text(deadline: date | None, today: date) -> str:
+    """{期限说明}: '截止日期为2026年12月10日', or once it has passed '截止日期2026年11月29日已过，已逾期3天'."""
+    if deadline is None:
+        return ""
+    late = (today - deadline).days
+    return (f"截止日期{format_date(deadline)}已过，已逾期{late}天" if late > 0 else
+            f"截止日期为{format_date(deadline)}" + ("（今天）" if late == 0 else ""))
+
+
 def placeholder_values(project: Project, unit: Unit, *, attachment: str = "", indicators: int | None = None,
-                       problems: str = "", refilled: bool = False) -> dict[str, str]:
+                       problems: str = "", refilled: bool = False, today: date | None = None) -> dict[str, str]:
     """What each placeholder stands for in this unit's message; {联系人} etc. are the office's contact."""
     if indicators is None:
         indicators = len(project.roles_of(unit.name))
     return {"单位": unit.name, "地区": project.region, "截止日期": format_date(project.deadline),
+            "期限说明": deadline_text(project.deadline, today or date.today()),
             "联系人": project.contact, "联系电话": project.phone, "联系邮箱": project.email,
             "指标数": str(indicators), "附件": attachment, "问题清单": problems,
             "附件说明": attachment_note(attachment, refilled) if attachment else ""}
@@ -236,7 +248,7 @@ def compose(project: Project, unit: Unit, purpose: str, *, to: list[str], attach
     MailError when the template cannot be filled."""
     subject, body = template_of(project, purpose)
     values = placeholder_values(project, unit, attachment=attachment.name, indicators=indicators,
-                                problems=problems, refilled=refilled)
+                                problems=problems, refilled=refilled, today=(now or datetime.now()).date())
     subject = " ".join(fill_template(subject, values, purpose=purpose, part="主题").split())
     body = fill_template(body.replace("\r\n", "\n").replace("\r", "\n"), values, purpose=purpose, part="正文")
 
