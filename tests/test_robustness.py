@@ -301,7 +301,7 @@ def test_read_all__interrupted_while_reading__no_worker_left(tmp_path, monkeypat
 
 
 def _processes(field: int, value: int) -> set[int]:
-    """Live processes whose /proc/<pid>/stat field (after the name: 1 parent, 4 session) is ``value``."""
+    """Live processes whose /proc/<pid>/stat field (after the name: 1 parent, 3 session) is ``value``."""
     found = set()
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -551,7 +551,7 @@ def _zonekit(*args):
 
 
 def _session_left(sid: int) -> list[int]:
-    return sorted(_processes(4, sid))
+    return sorted(_processes(3, sid))
 
 
 def _outputs_whole(output) -> None:
