@@ -596,3 +596,33 @@ def test_cli_collect__terminated_or_killed_at_several_moments__previous_outputs_
     assert _zonekit("collect", root).wait(120) in (0, 1)  # the next run cleans what SIGKILL left
     assert not (output / STAGING_DIR).exists()
     _outputs_whole(output)
+
+
+@pytest.mark.office
+def test_read_return__xls_sheet_reaching_iv65536__refused_before_calamine_builds_it(tmp_path, project, good):
+    import struct
+
+    from zonekit import office
+    from zonekit.extent import XlsExtents
+
+    source = tmp_path / "监管局.xlsx"
+    source.write_bytes(good)
+    data = office.convert(source, "xls", tmp_path / "xls").read_bytes()
+    stream = XlsExtents(data).stream
+    at = XlsExtents(data).sheets[DATA]
+    while struct.unpack_from("<H", stream, at)[0] not in (0x00FD, 0x0203, 0x027E):  # the sheet's first cell
+        at += 4 + struct.unpack_from("<H", stream, at + 2)[0]
+    record = stream[at:at + 4 + struct.unpack_from("<H", stream, at + 2)[0]]
+    where = data.find(record)
+    assert where > 0 and data.count(record) == 1
+
+    def moved(row, col):
+        changed = bytearray(data)
+        struct.pack_into("<HH", changed, where + 4, row, col)
+        return bytes(changed)
+
+    assert not read_return(data, "x.xls", project).issues
+    huge = read_return(moved(65535, 255), "x.xls", project)
+    assert huge.refused and "一直延伸到 IV65536" in huge.issues[0].message
+    beyond = read_return(moved(3000, 5), "x.xls", project)
+    assert not beyond.refused and codes(beyond, "R213") == [("R213", "F3001")]

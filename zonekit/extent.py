@@ -9,7 +9,9 @@ linear in the part's size.
 from __future__ import annotations
 
 import io
+import os
 import re
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from xml.parsers import expat
@@ -181,3 +183,76 @@ def trimmed_package(zf: zipfile.ZipFile, parts: dict[str, bytes]) -> bytes:
             elif not name.startswith(_NOT_NEEDED) and not name.endswith("/"):
                 dst.writestr(name, zf.read(info))
     return out.getvalue()
+
+
+# ---------------------------------------------------------------- .xls (BIFF8 records in an OLE container)
+
+_BOF, _EOF, _BOUNDSHEET, _MULRK = 0x0809, 0x000A, 0x0085, 0x00BD
+# NUMBER, LABELSST, RK, BOOLERR, FORMULA, LABEL, RSTRING: records of one cell holding something (row, col first)
+_CELL_RECORDS = frozenset({0x0203, 0x00FD, 0x027E, 0x0205, 0x0006, 0x0204, 0x00D6})
+
+
+class XlsExtents:
+    """Where the cells holding something end in each sheet of an .xls, read from the records of its Workbook
+    stream (nothing is built; a sheet is scanned when first asked for). Raises ExtentError when the container or
+    the stream cannot be read."""
+
+    def __init__(self, data: bytes):
+        from xlrd import compdoc
+
+        try:
+            with open(os.devnull, "w") as quiet:
+                doc = compdoc.CompDoc(data, logfile=quiet)
+                stream = doc.get_named_stream("Workbook") or doc.get_named_stream("Book")
+        except Exception as exc:  # xlrd raises its own errors for every damage
+            raise ExtentError(f"文件结构损坏：{exc}") from None
+        if not stream:
+            raise ExtentError("找不到工作簿数据")
+        self.stream = stream
+        self.sheets: dict[str, int] = {}  # name → offset of its BOF record
+        for rtype, body, size in _records(stream, 0):
+            if rtype == _BOUNDSHEET and size >= 8:
+                offset, length, flags = struct.unpack_from("<I", stream, body)[0], stream[body + 6], stream[body + 7]
+                raw = stream[body + 8:body + size]
+                name = raw[:2 * length].decode("utf-16-le", "replace") if flags & 1 else \
+                    raw[:length].decode("latin-1")
+                self.sheets.setdefault(name, offset)
+            elif rtype == _EOF:
+                break
+
+    def of(self, sheet: str) -> Extent:
+        """The sheet's extent (rows/cols 0-based, -1 when empty), or the widest of all when the name is not
+        found (then nothing is assumed about which one calamine reads)."""
+        if sheet not in self.sheets:
+            found = [self.of(name) for name in self.sheets] or [Extent()]
+            return max(found, key=lambda e: (e.rows + 1) * (e.cols + 1))
+        stream, found, depth = self.stream, Extent(), 0
+        at, end, unpack, cells = self.sheets[sheet], len(self.stream) - 4, struct.unpack_from, _CELL_RECORDS
+        while at <= end:  # a plain loop: this runs for every record of every .xls sheet read
+            rtype, size = unpack("<HH", stream, at)
+            body, at = at + 4, at + 4 + size
+            if rtype == _BOF:
+                depth += 1
+            elif rtype == _EOF:
+                depth -= 1
+                if depth <= 0:
+                    break
+            elif (rtype in cells or rtype == _MULRK) and 4 <= size <= len(stream) - body:
+                row, col = unpack("<HH", stream, body)
+                if rtype == _MULRK and size >= 6:
+                    col = unpack("<H", stream, body + size - 2)[0]
+                if row > found.rows or (row == found.rows and col > found.cols):
+                    found.farthest = f"{col_letters(col)}{row + 1}"
+                    found.rows, found.cols = row, max(found.cols, col)
+                elif col > found.cols:
+                    found.cols = col
+        return found
+
+
+def _records(stream: bytes, at: int):
+    """(type, body offset, body size) of the BIFF records from ``at`` on."""
+    end = len(stream)
+    while at + 4 <= end:
+        rtype, size = struct.unpack_from("<HH", stream, at)
+        yield rtype, at + 4, min(size, end - at - 4)
+        at += 4 + size

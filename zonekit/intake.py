@@ -98,6 +98,7 @@ MAX_RATIO = 200  # per entry, for entries above RATIO_FROM bytes; real sheets co
 RATIO_FROM = 1024 * 1024
 CELL_TEXT_LIMIT = 32767  # characters Excel keeps in a cell; longer text is cut, with a warning
 ROW_SLACK, COL_SLACK = 500, 26  # rows and columns beyond a form's own that a clerk may have added
+XLS_MAX_CELLS = 1_000_000  # an .xls sheet cannot be trimmed before calamine reads it: beyond this it is refused
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -609,6 +610,8 @@ class _Reader:
         self._parts: dict[str, str] | None = None
         self._percent_xf: set[int] | None = None
         self._xls_book = None
+        self._xls_extents: extent.XlsExtents | bool | None = None
+        self._cut_after: dict[str, tuple[int, int]] = {}  # .xls sheets whose grid is cut once read
         self._part_cache: dict[str, bytes] = {}
 
     # ------------------------------------------------------------ container and identity
@@ -681,6 +684,8 @@ class _Reader:
                 return self.grids[sheet]
             try:
                 self.grids[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                if sheet in self._cut_after:
+                    self.grids[sheet] = self._cut_grid(sheet, self.grids[sheet])
             except Exception as exc:  # a damaged sheet part
                 self.record.refuse(R_UNREADABLE, reason=f"工作表「{sheet}」损坏：{_short(exc)}")
                 self.grids[sheet] = []
@@ -690,7 +695,7 @@ class _Reader:
         """A workbook whose ``sheet`` calamine can turn into a grid of at most max_rows × max_cols: this one,
         or (when cells lie beyond, e.g. at XFD1048576) a copy holding only the cells within, with a warning."""
         if self.zf is None:
-            return self.book  # .xls: BIFF8 sheets end at IV65536; the worker's memory budget covers the rest
+            return self._bounded_xls(sheet, max_rows, max_cols)
         part = self.parts().get(sheet)
         # when the package's own map of its sheets is unreadable, every part calamine might take is measured
         candidates = [part] if part in self.names else [n for n in sorted(self.names) if n.endswith(".xml")]
@@ -710,6 +715,37 @@ class _Reader:
         except Exception as exc:  # ExtentError, or calamine refusing the copy
             self.record.refuse(R_UNREADABLE, reason=f"工作表「{sheet}」损坏：{_short(exc)}")
             return None
+
+    def _bounded_xls(self, sheet: str, max_rows: int, max_cols: int) -> CalamineWorkbook | None:
+        """An .xls cannot be trimmed: a sheet whose extent (from its records) would make a huge grid is refused,
+        one a little beyond the form is read and its grid cut afterwards (R213)."""
+        if self._xls_extents is None:
+            try:
+                self._xls_extents = extent.XlsExtents(self.data)
+            except extent.ExtentError:
+                self._xls_extents = False  # calamine may still read it; the worker's memory budget is the net
+        if not self._xls_extents:
+            return self.book
+        found = self._xls_extents.of(sheet)
+        if (found.rows + 1) * (found.cols + 1) > XLS_MAX_CELLS:
+            self.record.refuse(R_UNREADABLE, reason=f"工作表「{sheet}」的内容一直延伸到 {found.farthest}，.xls 格式无法"
+                                                    "只读取填报表的范围；请删除表格以外的内容")
+            return None
+        if found.rows >= max_rows or found.cols >= max_cols:
+            self._cut_after[sheet] = (max_rows, max_cols)
+        return self.book
+
+    def _cut_grid(self, sheet: str, grid: list[list]) -> list[list]:
+        """The grid of an .xls sheet cut to the form's rows and columns, with R213 for what was left out."""
+        max_rows, max_cols = self._cut_after.pop(sheet)
+        outside, farthest = 0, ""
+        for r, row in enumerate(grid):
+            for c, value in enumerate(row):
+                if (r >= max_rows or c >= max_cols) and value not in (None, ""):
+                    outside, farthest = outside + 1, a1(r, c)
+        if outside:
+            self.record.add(R_OUTSIDE, sheet=sheet, cell=farthest, n=outside)
+        return [row[:max_cols] for row in grid[:max_rows]]
 
     def _hidden(self, sheet: str) -> str:
         """'隐藏' or '深度隐藏' (very hidden: only VBA can show it again) for a hidden sheet, else ''."""
