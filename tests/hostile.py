@@ -189,8 +189,7 @@ def hostile_folder(project, folder: Path, good: bytes, *, arrived: float | None 
         path.write_bytes(data)
         names.append(name)
     gbk = gbk_name(folder, "县市场监管局填报表", good)
-    names.append(os.fsencode(gbk.name).decode("utf-8", "surrogateescape").encode("utf-8", "surrogateescape")
-                 .decode("utf-8", "backslashreplace"))
+    names.append(os.fsencode(gbk.name).decode("ascii", "backslashreplace"))
     if arrived is not None:
         for path in folder.iterdir():
             if path.is_file() and not path.is_symlink():

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import zipfile
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from email.utils import parseaddr, parsedate_to_datetime
@@ -456,12 +457,14 @@ def read_all(project: Project, paths: list[Path], workers: int | None = None,
         record.refuse(R_UNSAFE, reason=reason)
         return [record]
 
-    for _, records in pool.run([str(p) for p in paths], _init_worker, (project,), _work, unsafe, workers=workers,
-                               seconds=seconds, memory=memory):
-        if sink:
-            sink(records)
-        if on_file:
-            on_file(1)
+    results = pool.run([str(p) for p in paths], _init_worker, (project,), _work, unsafe, workers=workers,
+                       seconds=seconds, memory=memory)
+    with closing(results):  # whatever stops this loop (a sink that raises, Ctrl-C) stops the workers at once
+        for _, records in results:
+            if sink:
+                sink(records)
+            if on_file:
+                on_file(1)
 
 
 # ---------------------------------------------------------------- choosing, merging, completeness

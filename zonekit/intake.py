@@ -538,17 +538,25 @@ def plausible_time(moment: datetime) -> bool:
 
 
 def printable(text: str) -> str:
-    """A name as it can be shown and written anywhere: bytes that are not UTF-8 (a GBK name copied from a
-    Windows USB stick arrives as lone surrogates) become escapes such as \\xc4\\xe3."""
+    """A name as it can be shown and written anywhere: a part of a path that is not UTF-8 (a GBK name copied from
+    a Windows USB stick arrives as lone surrogates) is shown byte by byte, non-ASCII bytes as escapes (\\xc4\\xe3),
+    so that no stray character is mistaken for part of the name; the other parts stay as they are."""
     try:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
         pass
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    parts = []
+    for part in text.split("/"):
+        try:
+            part.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                part = part.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            except UnicodeEncodeError:  # surrogates that did not come from bytes
+                part = part.encode("utf-8", "backslashreplace").decode("utf-8")
+        parts.append(part)
+    return "/".join(parts)
 
 
 # ---------------------------------------------------------------- the reader
