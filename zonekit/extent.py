@@ -19,11 +19,15 @@ from xml.sax.saxutils import escape, quoteattr
 
 from zonekit.evidence import col_index, col_letters
 
-# A part whose cells all carry their own reference and none of which lies beyond Z999 is small whatever else
-# it holds; only other parts are measured cell by cell.
+# A part whose every <c> and <row> starts with its own r="…" within Z999 is small whatever else it holds (its
+# dense grid is at most 999 × 26); anything else — a tag without r, r not first, another separator than one
+# space, a prefixed tag, a reference beyond Z999 or unusual in form, a second r (calamine takes the last) — is
+# measured cell by cell.
 SMALL_ROWS, SMALL_COLS = 999, 26
-_FAR = re.compile(rb'\br="(?:[A-Z]{2,}[0-9]|[A-Z]*[0-9]{4,})')
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+_NOT_SMALL = re.compile(rb'<(?:[\w.-]+:(?:c|row)(?![\w.:-])|(?:c|row)(?![\w.:-]| r=")'
+                        rb'|c r="(?![A-Z][1-9][0-9]{0,2}")|row r="(?![1-9][0-9]{0,2}")'
+                        rb'|(?:c|row) r="[^"<>]*"[^<>]*\sr\s*=)')
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,10})$")
 MAX_ROWS, MAX_COLS = 1048576, 16384  # Excel's grid
 # Parts that calamine does not need to read worksheet values (kept out of a trimmed copy).
 _NOT_NEEDED = ("xl/media/", "xl/drawings/", "xl/embeddings/", "xl/printerSettings/",
@@ -35,13 +39,8 @@ class ExtentError(ValueError):
 
 
 def looks_small(xml: bytes) -> bool:
-    """True for the usual part: every <c> and <row> starts with its own r="…" and none lies beyond Z999.
-    A handful of byte counts and one regex search, all in C."""
-    if b"<sheetData" not in xml:
-        return False  # namespace-prefixed tags (<x:c …>): measured properly
-    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
-    rows = xml.count(b"<row ") + xml.count(b"<row>") + xml.count(b"<row/>")
-    return cells == xml.count(b'<c r="') and rows == xml.count(b'<row r="') and not _FAR.search(xml)
+    """True for the usual part (see _NOT_SMALL): one regex search, in C, that finds nothing."""
+    return b"<sheetData" in xml and _NOT_SMALL.search(xml) is None
 
 
 @dataclass
