@@ -620,6 +620,7 @@ class _Reader:
         self._xls_book = None
         self._xls_extents: extent.XlsExtents | bool | None = None
         self._cut_after: dict[str, tuple[int, int]] = {}  # .xls sheets whose grid is cut once read
+        self._visibility: dict[str, str] | None = None
         self._part_cache: dict[str, bytes] = {}
 
     # ------------------------------------------------------------ container and identity
@@ -757,14 +758,16 @@ class _Reader:
 
     def _hidden(self, sheet: str) -> str:
         """'隐藏' or '深度隐藏' (very hidden: only VBA can show it again) for a hidden sheet, else ''."""
-        try:
-            for meta in self.book.sheets_metadata:
-                if meta.name == sheet:
+        if self._visibility is None:
+            self._visibility = {}
+            try:
+                for meta in self.book.sheets_metadata:
                     state = str(meta.visible).lower()
-                    return "深度隐藏" if "veryhidden" in state else "隐藏" if "hidden" in state else ""
-        except Exception:
-            return ""
-        return ""
+                    self._visibility[meta.name] = "深度隐藏" if "veryhidden" in state else \
+                        "隐藏" if "hidden" in state else ""
+            except Exception:  # no metadata: nothing to say about it
+                pass
+        return self._visibility.get(sheet, "")
 
     def _check_visible(self, sheet: str) -> None:
         """A form sheet someone hid while it holds answers: what is scored is not what Excel shows."""
