@@ -111,7 +111,20 @@ def main(args: list[str]) -> int:
         env = dict(os.environ, **{SLOW_TESTS: "1"})
         return subprocess.run([str(python), "-m", "pytest", *args[1:]], cwd=HERE, env=env).returncode
     python = ensure(set())
-    return subprocess.run([str(python), "-m", "zonekit", *args]).returncode
+    env = dict(os.environ, ZONEKIT_COMMAND=this_command())  # how the demo writes the commands to try next
+    return subprocess.run([str(python), "-m", "zonekit", *args], env=env).returncode
+
+
+def this_command() -> str:
+    """'python3 dev.py' (Windows: 'py dev.py'), with the path to dev.py when it is not in the current folder."""
+    script = str(Path(__file__).resolve())
+    try:
+        relative = os.path.relpath(script)
+        script = script if relative.startswith("..") else relative
+    except ValueError:  # another drive on Windows
+        pass
+    script = f'"{script}"' if " " in script else script
+    return f"{'py' if os.name == 'nt' else 'python3'} {script}"
 
 
 if __name__ == "__main__":

@@ -73,6 +73,7 @@ def test_readme_commands__clean_copy_without_venv__demo_runs_and_tests_run_in_on
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "首次运行：正在创建虚拟环境" in demo.stderr
     assert "示范县：总分84.5分（合格线85分），不合格" in demo.stdout
+    assert "  python3 dev.py mail 示例项目 --drafts" in demo.stdout  # the next commands, as they run here
     assert (copy / "示例项目" / "3-输出" / "评分汇总表.xlsx").is_file()
     venv_python = copy / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 

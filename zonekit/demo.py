@@ -5,6 +5,7 @@ one duplicate), collect, score. Writes only inside the demo folder; replaces onl
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import zipfile
@@ -284,10 +285,12 @@ def next_steps(root: Path, collected) -> list[str]:
     """The commands a clerk would try next on the demo folder; each of them works there."""
     clean = next((r for r in collected.returns if r.status == layout.STATUS_ADOPTED and not r.errors
                   and r.file.endswith(".xlsx")), None)
-    steps = [f"zonekit mail {root} --drafts      # 给各单位的邮件草稿（附填报表）",
-             f"zonekit status {root}             # 各单位 已报/未报/逾期/退回",
-             f"zonekit remind {root} --drafts    # 只催未报、逾期、被退回的单位",
-             f"zonekit score {root}              # 重新评分（改了工作台的评分核定后）"]
+    # run through dev.py, `zonekit` is not on PATH: dev.py says how it was called
+    zonekit = os.environ.get("ZONEKIT_COMMAND") or "zonekit"
+    steps = [f"{zonekit} mail {root} --drafts      # 给各单位的邮件草稿（附填报表）",
+             f"{zonekit} status {root}             # 各单位 已报/未报/逾期/退回",
+             f"{zonekit} remind {root} --drafts    # 只催未报、逾期、被退回的单位",
+             f"{zonekit} score {root}              # 重新评分（改了工作台的评分核定后）"]
     if clean is not None:
-        steps.append(f"zonekit check {root / clean.file} --project {root}   # 检查一份交回的表")
+        steps.append(f"{zonekit} check {root / clean.file} --project {root}   # 检查一份交回的表")
     return steps
