@@ -71,6 +71,7 @@ class Case:
     sheet: str = ""
     cell: Callable | str = ""  # project -> A1, or a literal
     check: Callable | None = None  # extra assertion on the result
+    reason: str = ""  # said in the file's 原因 (what happens to a file is its reason, not an issue)
 
 
 def market(project, **kwargs):
@@ -152,13 +153,13 @@ CASES = [
     Case("earlier round",
          lambda p: {"a.xlsx": market(p, identity={layout.ID_ROUND: "第0轮"})}, "a.xlsx", ADOPTED, "R017"),
     Case("key tampered with",
-         lambda p: {"a.xlsx": market(p, edit=rekey("11.3", "11.9"))}, "a.xlsx", ADOPTED, "R203", IND,
+         lambda p: {"a.xlsx": market(p, edit=rekey("11.3", "11.9"))}, "a.xlsx", REFUSED, "R203", IND,
          lambda p: ref(p, MARKET, IND, "11.3", layout.IND_KEY.header)),
     Case("row deleted",
-         lambda p: {"a.xlsx": market(p, edit=delete_row("12.2"))}, "a.xlsx", ADOPTED, "R204", IND,
+         lambda p: {"a.xlsx": market(p, edit=delete_row("12.2"))}, "a.xlsx", REFUSED, "R204", IND,
          check=lambda r: "12.2" not in r.answers.claims),
     Case("key duplicated",
-         lambda p: {"a.xlsx": market(p, edit=rekey("12.2", "12.1"))}, "a.xlsx", ADOPTED, "R205", IND,
+         lambda p: {"a.xlsx": market(p, edit=rekey("12.2", "12.1"))}, "a.xlsx", REFUSED, "R205", IND,
          lambda p: ref(p, MARKET, IND, "12.2", layout.IND_KEY.header)),
     Case("row inserted without key",
          lambda p: {"a.xlsx": market(p, edit=insert_keyless_row)}, "a.xlsx", ADOPTED, "R206", IND,
@@ -172,7 +173,7 @@ CASES = [
          ADOPTED, None, check=lambda r: answer(r, "identity_claim_rate") == F(7, 8)),
     Case("87.5 typed into a percent cell (LibreOffice shows 8750%): 87.5% suggested",
          lambda p: {"a.xlsx": market(p, extra={(DATA, "identity_claim_rate", VALUE): 87.5})}, "a.xlsx",
-         ADOPTED, "R118", DATA, value_cell("identity_claim_rate"),
+         REFUSED, "R118", DATA, value_cell("identity_claim_rate"),
          lambda r: answer(r, "identity_claim_rate") is None),
     Case("87.5 in a General rate cell",
          lambda p: {"a.xlsx": market(p, extra={(DATA, "identity_claim_rate", VALUE): 87.5},
@@ -197,19 +198,19 @@ CASES = [
          lambda r: answer(r, "ecommerce_tax") == F(121, 2)),
     Case("元 in a 万元 row",
          lambda p: {"a.xlsx": completed(p, TAX, extra={(DATA, "ecommerce_tax", VALUE): "605000元"})}, "a.xlsx",
-         ADOPTED, "R106", DATA, value_cell("ecommerce_tax", unit=TAX),
+         REFUSED, "R106", DATA, value_cell("ecommerce_tax", unit=TAX),
          lambda r: answer(r, "ecommerce_tax") is None),
     Case("negative count",
-         lambda p: {"a.xlsx": market(p, extra={(DATA, "online_traders", VALUE): -5})}, "a.xlsx", ADOPTED,
+         lambda p: {"a.xlsx": market(p, extra={(DATA, "online_traders", VALUE): -5})}, "a.xlsx", REFUSED,
          "R108", DATA, value_cell("online_traders")),
     Case("rate above 100%",
          lambda p: {"a.xlsx": market(p, extra={(DATA, "mediation_success_rate", VALUE): "120%"})}, "a.xlsx",
-         ADOPTED, "R109", DATA, value_cell("mediation_success_rate")),
+         REFUSED, "R109", DATA, value_cell("mediation_success_rate")),
     Case("judged score above its points",
-         lambda p: {"a.xlsx": market(p, extra={(IND, "16", SELF): 5})}, "a.xlsx", ADOPTED, "R115", IND,
+         lambda p: {"a.xlsx": market(p, extra={(IND, "16", SELF): 5})}, "a.xlsx", REFUSED, "R115", IND,
          lambda p: ref(p, MARKET, IND, "16", SELF), lambda r: "16" not in r.answers.judged),
     Case("required input left blank",
-         lambda p: {"a.xlsx": market(p, extra={(IND, "9", PROGRESS): None})}, "a.xlsx", ADOPTED, "R207", IND,
+         lambda p: {"a.xlsx": market(p, extra={(IND, "9", PROGRESS): None})}, "a.xlsx", REFUSED, "R207", IND,
          lambda p: ref(p, MARKET, IND, "9", PROGRESS),
          lambda r: r.units[0].state == layout.STATE_RETURNED and "指标9 工作进展" in r.units[0].missing),
     Case("claim 是 without evidence description",
@@ -217,7 +218,7 @@ CASES = [
          "a.xlsx", ADOPTED, "R208", IND, lambda p: ref(p, MARKET, IND, "11.3", EVIDENCE),
          lambda r: r.answers.claims["11.3"] is True),
     Case("claim neither 是 nor 否",
-         lambda p: {"a.xlsx": market(p, extra={(IND, "12.1", CLAIM): "部分达到"})}, "a.xlsx", ADOPTED, "R113",
+         lambda p: {"a.xlsx": market(p, extra={(IND, "12.1", CLAIM): "部分达到"})}, "a.xlsx", REFUSED, "R113",
          IND, lambda p: ref(p, MARKET, IND, "12.1", CLAIM), lambda r: "12.1" not in r.answers.claims),
     Case("responsible unit answers a claim",
          lambda p: {"a.xlsx": completed(p, COMMERCE, extra={(IND, "12", CLAIM): "是"})}, "a.xlsx", ADOPTED,
@@ -261,11 +262,11 @@ CASES = [
     Case("returned twice: the older is superseded",
          lambda p: {"县商务局.xlsx": completed(p, COMMERCE, saved=when(12)),
                     "县商务局(修改版).xlsx": completed(p, COMMERCE, seed=1, saved=when(15))},
-         "县商务局.xlsx", SUPERSEDED, "R401",
+         "县商务局.xlsx", SUPERSEDED, None, reason="按文件内保存时间：较新者 2024-06-15 ",
          check=lambda r: r.answers.judged["10"] == 1),  # seed 1 halves the self score: the newer one counts
     Case("the same file twice",
-         lambda p: {"a.xlsx": completed(p, COMMERCE), "b/a.xlsx": completed(p, COMMERCE)},
-         "a.xlsx", SUPERSEDED, "R401"),
+         lambda p: dict.fromkeys(["a.xlsx", "b/a.xlsx"], completed(p, COMMERCE)),
+         "b/a.xlsx", SUPERSEDED, None, reason="与「2-回收/a.xlsx」内容完全相同"),
     Case("two lead units disagree",
          lambda p: {"监管.xlsx": market(p, extra={(DATA, "online_traders", VALUE): 1200}),
                     "统计.xlsx": completed(p, STATS, extra={(DATA, "online_traders", VALUE): 1300})},
@@ -315,6 +316,7 @@ def test_collect__corpus_case__issue_at_its_cell_and_listed_in_register(tmp_path
         assert (case.code, case.sheet, cell) in [(i.code, i.sheet, i.cell) for i in mine], \
             [(i.code, i.sheet, i.cell, i.message) for i in mine]
         assert (case.code, shown, cell) in book["issues"]
+    assert case.reason in book["files"][shown][2]
     if case.check:
         assert case.check(result)
 
@@ -462,13 +464,12 @@ def test_collect__inputs_byte_identical_and_rerun_same_result(tmp_path):
     before = {p: sha256_of(p) for p in project.returned.rglob("*") if p.is_file()}
     mtimes = {p: p.stat().st_mtime_ns for p in before}
     first = collect(project, today=TODAY)
-    state_1 = first.state.read_text(encoding="utf-8")
     register_1 = register(first)
     second = collect(project, today=TODAY)
     assert {p: sha256_of(p) for p in before} == before
     assert {p: p.stat().st_mtime_ns for p in before} == mtimes
     assert second.answers == first.answers
-    assert second.state.read_text(encoding="utf-8") == state_1
+    assert [s.to_dict() for s in second.units] == [s.to_dict() for s in first.units]
     assert register(second) == register_1
     assert [e.path for e in second.evidence] == [e.path for e in first.evidence]
 
@@ -625,7 +626,7 @@ def test_cli_collect_status_check__json_and_exit_codes(tmp_path):
         out = runner.invoke(main, ["collect", str(project.root), str(bad), "--json"])
         assert out.exit_code == 1, out.output
         data = json.loads(out.output)
-        assert data["counts"][ADOPTED] == 2 and not data["valid"]
+        assert (data["counts"][ADOPTED], data["counts"][REFUSED]) == (1, 1) and not data["valid"]
         assert any(i["code"] == "R115" for i in data["issues"])
         status = runner.invoke(main, ["status", str(project.root)])
         assert status.exit_code == 0 and "县商务局" in status.output and "退回" in status.output
@@ -663,5 +664,7 @@ def test_collect__superseded_return_had_errors__they_no_longer_block(tmp_path):
     (project.returned / "初稿.xlsx").write_bytes(market(project, saved=when(10), extra={(IND, "16", SELF): 9}))
     (project.returned / "终稿.xlsx").write_bytes(market(project, saved=when(12)))
     result = collect(project, today=TODAY)
-    assert "R115" in result.issues.codes() and result.valid
+    first = next(r for r in result.returns if r.file.endswith("初稿.xlsx"))
+    assert first.status == SUPERSEDED and [i.code for i in first.errors] == ["R115"]
+    assert "R115" not in result.issues.codes() and result.valid
     assert next(s for s in result.units if s.unit == MARKET).state == "已报"

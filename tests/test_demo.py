@@ -33,7 +33,10 @@ def test_demo__story__late_conflict_bad_value_and_duplicate_show_up_in_the_summa
     root, _ = demo
     wb = openpyxl.load_workbook(root / layout.OUTPUT_DIR / layout.SUMMARY, data_only=True)
     codes = [row[1] for row in wb[layout.SHEET_ISSUES].iter_rows(min_row=2, values_only=True)]
-    assert {"R106", "R401", "R402", "R404", "R403"} <= set(codes)  # bad value, duplicate, conflict, late, missing
+    assert {"R106", "R402", "R404", "R403"} <= set(codes)  # bad value, conflict, late, missing
+    register = openpyxl.load_workbook(root / layout.OUTPUT_DIR / layout.INTAKE_LOG)[layout.SHEET_INTAKE_FILES]
+    status = {row[0]: row[2] for row in register.iter_rows(min_row=2, values_only=True)}
+    assert status[f"{layout.RETURNED_DIR}/16-县统计局-填报表（初稿）.xlsx"] == layout.STATUS_SUPERSEDED  # duplicate
     states = {row[0]: row[1] for row in wb[layout.SHEET_PROGRESS].iter_rows(min_row=2, values_only=True)}
     assert states["新绛县邮政分公司"] == layout.STATE_LATE and states["县人社局"] == layout.STATE_REPORTED
     scores = wb[layout.SHEET_SCORES]

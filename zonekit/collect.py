@@ -21,16 +21,20 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from zonekit import layout, pool, values
+from zonekit import __version__, layout, pool, values
 from zonekit.answers import Answers, ListEntry
-from zonekit.evidence import R_PICTURE_DROPPED, EvidenceFile, dropped_pictures, extract as extract_pictures, what
-from zonekit.files import STAGING_DIR, write_atomic
-from zonekit.intake import (KIND_CLAIM, KIND_DATA, KIND_JUDGED, KIND_LIST, MAX_UNPACKED_BYTES, R_BOMB, R_LOCK,
-                            R_NAME_BYTES, R_NOT_WORKBOOK, R_SPECIAL, R_UNREADABLE, R_UNSAFE, R_ZIP_PASSWORD, Answer,
-                            Plan, ProgressEntry, ReturnRecord, is_lock_file, member_name, parse_time, plausible_time,
-                            printable, read_regular, read_return, sniff, zip_guard)
+from zonekit.evidence import (R_PICTURE_DROPPED, EvidenceFile, Picture, dropped_pictures, extract as extract_pictures,
+                              what)
+from zonekit.files import STAGING_DIR, OutputSet
+from zonekit.intake import (CONTENT_FORMAT, ID_BY_IDENTITY, KIND_CLAIM, KIND_DATA, KIND_JUDGED, KIND_LIST,
+                            MAX_UNPACKED_BYTES, R_BOMB, R_LOCK, R_NAME_BYTES, R_NOT_WORKBOOK, R_SPECIAL, R_UNREADABLE,
+                            R_UNSAFE, R_WRONG_UNIT, R_ZIP_PASSWORD, Answer, Plan, ProgressEntry, ReturnRecord,
+                            is_lock_file, member_name, other_unit_named, parse_time, plausible_time, printable,
+                            progress_entries, read_regular, read_return, sniff, unpack_content, zip_guard)
 from zonekit.issues import WARNING, Issue, Report, define, issue
+from zonekit.ledger import Ledger, ledger_path
 from zonekit.project import Project
+from zonekit.versions import Taken, UnitMerge, merge_versions, order_key, why
 
 R_SUPERSEDED = define("R401", WARNING, "已被同一单位较新的文件「{newer}」替代（{why}），本文件未采用。无需处理。")
 R_CONFLICT = define("R402", WARNING, "{what}：「{unit}」填报 {value}，「{used_unit}」填报 {used}，两者不一致；"
@@ -40,10 +44,10 @@ R_LATE = define("R404", WARNING, "「{unit}」的填报表于 {time} 收到，�
 R_NOT_RETURNED = define("R405", WARNING, "尚未收到「{unit}」的填报表（截止日期 {deadline}）。")
 R_NEWER_REFUSED = define("R407", WARNING, "「{unit}」较新的文件「{newer}」被退回，暂采用较早的「{file}」。"
                                           "请让该单位按退回原因修改后重新发送。")
+R_SAME = define("R409", WARNING, "与「{same}」内容完全相同，按同一份计。无需处理。")
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et"}
 MAX_DEPTH = 3  # archives inside archives inside archives, no deeper
-STATE_VERSION = 1
 
 _DESCRIBED = {".pdf": "PDF 文件", ".doc": "Word 文档", ".docx": "Word 文档", ".wps": "WPS 文字文档",
               ".jpg": "图片", ".jpeg": "图片", ".png": "图片", ".gif": "图片", ".bmp": "图片", ".txt": "文本文件",
@@ -55,8 +59,22 @@ _DESCRIBED = {".pdf": "PDF 文件", ".doc": "Word 文档", ".docx": "Word 文档
 # ---------------------------------------------------------------- results
 
 
+class _WithIssues:
+    """The blocking and the other issues of an ``issues`` list."""
+
+    __slots__ = ()
+
+    @property
+    def errors(self) -> list[Issue]:
+        return Report(self.issues).errors
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return Report(self.issues).warnings
+
+
 @dataclass
-class UnitStatus:
+class UnitStatus(_WithIssues):
     """Completeness and timeliness of one unit that has work to do (as DHIS2 reports them).
 
     state: 已报 (a usable return without blocking errors) / 未报 (nothing usable yet) / 逾期 (nothing usable
@@ -71,14 +89,6 @@ class UnitStatus:
     issues: list[Issue] = field(default_factory=list)  # of the adopted (or refused) return, plus unit-level ones
     role: str = ""  # 牵头 / 责任 / 牵头、责任
     files: list[str] = field(default_factory=list)  # every file identified as this unit's
-
-    @property
-    def errors(self) -> list[Issue]:
-        return Report(self.issues).errors
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return Report(self.issues).warnings
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -114,51 +124,70 @@ class Contribution:
         return iter((self.unit, self.key, self.text, self.used))
 
 
+@dataclass(slots=True)
+class FileEntry(_WithIssues):
+    """One place a file was found, as 回收登记 lists it: what it holds and what became of it.
+
+    status: 采用 (values taken from it) / 已被替代 (a newer version, or the same content elsewhere, took its place) /
+    退回 (refused, or its values have errors to fix) / 跳过 (not a workbook)."""
+
+    file: str  # display path: relative to the project folder, archive members after '!'
+    unit: str
+    status: str
+    reason: str = ""
+    name: str = ""
+    size: int = 0
+    sha256: str = ""
+    format: str = ""
+    identified_by: str = ""
+    saved_at: str = ""
+    saved_from: str = ""  # where saved_at comes from (core.xml / SummaryInformation / meta.xml)
+    file_time: str = ""
+    received_at: str = ""
+    sender: str = ""
+    version: str = ""  # 第2版: which of the unit's versions (oldest first), when it sent more than one
+    used: int = 0  # inputs taken from this version
+    present: bool = True  # found by this collect (False: moved or deleted since it was received)
+    issues: list[Issue] = field(default_factory=list)  # the issues of the content it holds
+    pictures: list[Picture] = field(default_factory=list)  # the pictures in it (at its version's main place)
+
+
+
 @dataclass
 class CollectResult:
-    """What a collect found; the scoring/summary helpers read it.
+    """What a collect found (or the ledger holds); the scoring/summary helpers read it.
 
     answers:       the merged answer set (lead units' inputs, national values from 全国数据) for scoring.
-    returns:       one ReturnRecord per file seen, sorted by path, each with status 采用/已被替代/退回/跳过 and
-                   reason; superseded returns keep identity and issues but not their answers.
+    returns:       one FileEntry per place a file of this round was found, sorted by path (files moved or deleted
+                   since are listed while their content is in use), with status 采用/已被替代/退回/跳过 and reason.
     units:         UnitStatus for every unit with work to do, in 单位名单 order.
-    issues:        Report of every issue: of every file, plus conflicts and unit-level ones.
+    issues:        Report of the issues that still apply: of each unit's merged versions, of refused and skipped
+                   files, conflicts and unit-level ones (not those of inputs a newer version replaced).
     contributions: who gave which answer (iterates as (unit, key, text, used)); one per answer per unit.
     progress:      indicator number → ProgressEntry of each unit (leads first, in 任务分解 order):
                    unit, role, progress (工作进展), evidence (佐证材料说明), files (佐证材料清单), problems (存在问题).
     evidence:      pictures copied to 3-输出/佐证材料/<unit>/<indicator>/.
     conflicts:     indicator numbers where two lead units disagree.
+    merges:        unit → its versions merged item by item (zonekit.versions.UnitMerge).
+    remaining:     the blocking issues someone still has to act on.
+    opened:        files this collect opened (the others were known to the ledger).
     """
 
     project: Project
     answers: Answers
-    returns: list[ReturnRecord]
+    returns: list[FileEntry]
     units: list[UnitStatus]
     issues: Report
     contributions: list[Contribution]
     progress: dict[str, list[ProgressEntry]]
     evidence: list[EvidenceFile]
     conflicts: set[str] = field(default_factory=set)
+    merges: dict[str, UnitMerge] = field(default_factory=dict)
+    remaining: list[Issue] = field(default_factory=list)
+    opened: int = 0
     intake_log: Path | None = None
     merged: Path | None = None
-    state: Path | None = None
-
-    @property
-    def remaining(self) -> list[Issue]:
-        """Blocking issues someone still has to act on: not those of superseded returns, nor of a refused file
-        whose unit has since sent a newer return that was adopted."""
-        records = {r.file: r for r in self.returns}
-        adopted = {r.unit: r for r in self.returns if r.status == layout.STATUS_ADOPTED}
-        out = []
-        for found in self.issues.errors:
-            rec = records.get(found.file)
-            if rec is not None and rec.status == layout.STATUS_SUPERSEDED:
-                continue
-            if rec is not None and rec.status == layout.STATUS_REFUSED and rec.unit in adopted \
-                    and not _newer(rec, adopted[rec.unit]):
-                continue
-            out.append(found)
-        return out
+    ledger: Path | None = None
 
     @property
     def valid(self) -> bool:
@@ -467,47 +496,211 @@ def read_all(project: Project, paths: list[Path], workers: int | None = None,
                 on_file(1)
 
 
-# ---------------------------------------------------------------- choosing, merging, completeness
+# ---------------------------------------------------------------- recording what was found in the ledger
 
 
-class _Selection:
-    """Keeps the newest readable return per unit as records stream in; losers drop their answers at once."""
+def reading_context(project: Project) -> str:
+    """A fingerprint of everything reading a return depends on besides its bytes: the project's identity, scheme,
+    unit list and 任务分解, the template and the reader itself. A file read under another context is read again."""
+    scheme = project.scheme
+    try:
+        scheme_bytes = Path(scheme.path).read_bytes() if scheme.path else b""
+    except OSError:
+        scheme_bytes = b""
+    parts = {"zonekit": __version__, "content": CONTENT_FORMAT, "template": layout.TEMPLATE_VERSION,
+             "project": project.project_id, "round": project.round, "years": list(project.years),
+             "scheme": [scheme.name, scheme.version, _hash(scheme_bytes)],
+             "units": [[u.name, list(u.aliases), list(u.emails)] for u in project.units],
+             "tasks": sorted([n, list(a.leads), list(a.responsibles)] for n, a in project.assignments.items())}
+    return _hash(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8"))[:32]
 
-    def __init__(self):
-        self.records: list[ReturnRecord] = []
-        self.best: dict[str, ReturnRecord] = {}
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _variant(rec: ReturnRecord) -> str:
+    """'' when reading the content does not depend on its file name or sender (identified by its identity and
+    nothing said about the name): the same bytes anywhere are the same version. Otherwise what it depends on."""
+    if not rec.sha256:  # nothing was read (a lock file, an oversized or unreadable file): this place, this state
+        return f"\0{rec.file}\0{rec.size}\0{rec.file_time}"
+    if rec.readable and rec.identified_by == ID_BY_IDENTITY and not any(i.code == R_WRONG_UNIT for i in rec.issues):
+        return ""
+    return f"{rec.name}\n{rec.sender}"
+
+
+def _state(rec: ReturnRecord) -> str:
+    return "skipped" if rec.skipped else "read" if rec.readable else "refused"
+
+
+def _issue_rows(issues: list[Issue]) -> str:
+    return json.dumps([[i.code, i.severity, i.message, i.unit, i.sheet, i.cell, i.value] for i in issues],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+class _Recorder:
+    """Puts what a collect finds into the ledger as it arrives (main process): one version per distinct content,
+    one location per place, the answers stored once, in the JSON the worker packed them in."""
+
+    def __init__(self, project: Project, ledger: Ledger, context: str, run: int, now: str):
+        self.project, self.ledger, self.context, self.run, self.now = project, ledger, context, run, now
+        self.round = project.round
+        self.stamps: dict[str, tuple[int, int]] = {}  # source → (size, mtime_ns) taken before it was read
+        self.opened = 0
+
+    def version_of(self, rec: ReturnRecord) -> int:
+        variant = _variant(rec)
+        for version, found in self.ledger.find(rec.sha256, self.context, self.round):
+            if found == variant:
+                return version
+        rec.pack()
+        row = {"round": self.round, "sha256": rec.sha256, "variant": variant, "context": self.context,
+               "size": rec.size, "format": rec.format, "name": rec.name, "sender": rec.sender, "unit": rec.unit,
+               "identified_by": rec.identified_by, "identity": json.dumps(rec.identity, ensure_ascii=False),
+               "saved_at": rec.saved_at, "saved_from": rec.saved_from, "ordered_at": rec.ordered_at,
+               "state": _state(rec),
+               "issues": _issue_rows(rec.issues), "missing": json.dumps(rec.missing, ensure_ascii=False),
+               "content": rec.packed, "seen_at": self.now, "run": self.run}
+        pictures = [(p.sheet, p.cell, p.row, p.col, p.member, p.kind, p.indicator, p.key, p.sha256, p.size, p.name,
+                     json.dumps(list(p.numbers))) for p in rec.pictures]
+        return self.ledger.add_version(row, pictures)
 
     def add(self, records: list[ReturnRecord]) -> None:
+        """The records of one file on disk, as read_all hands them over."""
+        if not records:
+            return
+        source = display_path(Path(records[0].origin[0]), self.project) if records[0].origin else records[0].file
         for rec in records:
-            self.records.append(rec)
-            if rec.skipped:
-                rec.status = layout.STATUS_SKIPPED
-            elif not rec.readable:
-                rec.status = layout.STATUS_REFUSED
-            else:
-                current = self.best.get(rec.unit)
-                if current is None or _newer(rec, current):
-                    if current is not None:
-                        _strip(current)
-                    self.best[rec.unit] = rec
-                else:
-                    _strip(rec)
-            if rec.status in (layout.STATUS_SKIPPED, layout.STATUS_REFUSED) and not rec.reason:
-                rec.reason = _reason(rec)
+            version = self.version_of(rec)
+            self.ledger.found(version, rec.file, source, rec.origin, rec.file_time, rec.mailed_at, rec.sender,
+                              self.run, self.now)
+        self.opened += 1
+        stamp = self.stamps.get(source)
+        # a file that could not be read this time (locked, vanished) is tried again next time
+        if stamp and all(r.sha256 or r.skipped for r in records):
+            self.ledger.set_source(source, *stamp, self.context, self.round, self.run)
+
+    def known(self, path: Path, shown: str, size: int, mtime_ns: int, sources, leaves, sizes, plan) -> bool:
+        """Record ``path`` from the ledger without opening it as a workbook, if its content is known."""
+        known = sources.get(shown)
+        if known is not None and (known.size, known.mtime_ns, known.context, known.round) == \
+                (size, mtime_ns, self.context, self.round) and shown in leaves:
+            for version, where, origin, file_time, mailed_at, sender in leaves[shown]:
+                self.ledger.found(version, where, shown, tuple(json.loads(origin)), file_time, mailed_at, sender,
+                                  self.run, self.now)
+            self.ledger.set_source(shown, size, mtime_ns, self.context, self.round, self.run)
+            return True
+        # changed, moved or copied: the same content may already be a version (hashing costs less than reading)
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES or size not in sizes or is_lock_file(path.name):
+            return False
+        got = read_regular(path)
+        if got.data is None:
+            return False
+        for version, variant in self.ledger.find(_hash(got.data), self.context, self.round):
+            unit = self.ledger.db.execute("SELECT unit FROM versions WHERE id = ?", (version,)).fetchone()[0]
+            if variant == f"{path.name}\n" or (variant == "" and not other_unit_named(plan, unit, path.name)):
+                self.ledger.found(version, shown, shown, (str(path),), got.mtime, "", "", self.run, self.now)
+                self.ledger.set_source(shown, size, mtime_ns, self.context, self.round, self.run)
+                return True
+        return False
 
 
-def _newer(a: ReturnRecord, b: ReturnRecord) -> bool:
-    """a newer than b: by saved time (file time as fallback); equal times: the later path wins, for determinism."""
-    return (a.order_time, a.file) > (b.order_time, b.file)
+def _gather(project: Project, recorder: _Recorder, paths: list[Path], workers, on_file) -> None:
+    """Record every path: from the ledger when its content is known, else read (in parallel when many)."""
+    ledger, plan = recorder.ledger, Plan(project)
+    sources, leaves, sizes = ledger.sources(), ledger.leaves(project.round), ledger.sizes(project.round)
+    unread = []
+    for path in paths:
+        shown = display_path(path, project)
+        try:
+            info = path.stat()
+        except OSError:
+            unread.append(path)  # read_path says why
+            continue
+        recorder.stamps[shown] = (info.st_size, info.st_mtime_ns)
+        if recorder.known(path, shown, info.st_size, info.st_mtime_ns, sources, leaves, sizes, plan):
+            if on_file:
+                on_file(1)
+        else:
+            unread.append(path)
+    if unread:
+        read_all(project, unread, workers, on_file, recorder.add)
 
 
-def _strip(rec: ReturnRecord) -> None:
-    # its pictures stay: evidence is kept across versions
-    rec.answers, rec.progress, rec.texts, rec.packed = [], [], {}, None
-    rec.status = layout.STATUS_SUPERSEDED
+# ---------------------------------------------------------------- from the ledger back to versions and merges
 
 
-def _reason(rec: ReturnRecord) -> str:
+def _record_of(row, where, project: Project) -> ReturnRecord:
+    """A version as a ReturnRecord (content still packed), at the place ``where`` (a locations row)."""
+    rec = ReturnRecord(where["path"], row["name"], size=row["size"], sha256=row["sha256"], format=row["format"],
+                       origin=tuple(json.loads(where["origin"])), unit=row["unit"],
+                       identified_by=row["identified_by"], identity=json.loads(row["identity"]),
+                       saved_at=row["saved_at"], saved_from=row["saved_from"], ordered_at=row["ordered_at"],
+                       file_time=where["file_time"],
+                       mailed_at=where["mailed_at"], sender=where["sender"] or row["sender"],
+                       missing=json.loads(row["missing"]), refused=row["state"] == "refused",
+                       skipped=row["state"] == "skipped", version=row["id"], seen_at=row["seen_at"])
+    rec.received_at = rec.mailed_at or rec.saved_at or rec.file_time
+    rec.issues = [Issue(code, severity, message, where["path"], unit, sheet, cell, value)
+                  for code, severity, message, unit, sheet, cell, value in json.loads(row["issues"])]
+    return rec
+
+
+def _load(project: Project, ledger: Ledger) -> tuple[list[ReturnRecord], dict[int, list]]:
+    """The versions of the current round (one per content: the latest reading of it) as records at their main
+    place (the first present one by path, else the last seen), and version id → every place it was found."""
+    chosen: dict[tuple[str, str], object] = {}
+    for row in ledger.versions(project.round):
+        key = (row["sha256"], row["variant"]) if row["sha256"] else (str(row["id"]), "")
+        if key not in chosen or row["run"] >= chosen[key]["run"]:
+            chosen[key] = row
+    rows = {row["id"]: row for row in chosen.values()}
+    places: dict[int, list] = {}
+    for where in ledger.locations(project.round):
+        if where["version"] in rows:
+            places.setdefault(where["version"], []).append(where)
+    records = []
+    for version, row in rows.items():
+        found = places.get(version)
+        if not found:
+            continue
+        present = [w for w in found if w["present"]]
+        if not present and row["state"] != "read":
+            continue  # a refused or skipped file that is gone has nothing left to say
+        main = present[0] if present else max(found, key=lambda w: (w["last_seen"], w["path"]))
+        rec = _record_of(row, main, project)
+        rec.pictures = [Picture(*p[:11], numbers=tuple(json.loads(p[11]))) for p in ledger.pictures(version)]
+        records.append(rec)
+    return records, places
+
+
+def _unit_merges(ledger: Ledger, records: list[ReturnRecord]) -> dict[str, UnitMerge]:
+    by_unit: dict[str, list[ReturnRecord]] = {}
+    for rec in records:
+        if rec.readable:
+            by_unit.setdefault(rec.unit, []).append(rec)
+    merges = {}
+    for unit, mine in by_unit.items():
+        mine.sort(key=order_key)
+        for rec in mine:
+            content = ledger.content(rec.version)
+            if content:
+                rec.answers, rec.text_answers, rec.progress = unpack_content(content)
+        merges[unit] = merge_versions(unit, mine)
+        for rec in mine:  # the merge keeps what it took; the rest of each version can go
+            rec.answers, rec.text_answers, rec.progress = [], [], []
+    return merges
+
+
+# ---------------------------------------------------------------- merging units, completeness
+
+
+def _unread_status(rec: ReturnRecord) -> str:
+    """跳过 for what is not a workbook, 退回 for what could not be read as a unit's return, '' otherwise."""
+    return layout.STATUS_SKIPPED if rec.skipped else "" if rec.readable else layout.STATUS_REFUSED
+
+
+def _reason(rec) -> str:
     first = rec.errors[0] if rec.errors else (rec.issues[0] if rec.issues else None)
     return first.message if first else ""
 
@@ -550,54 +743,60 @@ def _role_of(project: Project, unit: str) -> str:
     return roles.pop()
 
 
-def merge(project: Project, adopted: list[ReturnRecord]) -> tuple[Answers, list[Contribution], list[Issue], set[str]]:
-    """Merge the adopted returns into one answer set; conflicts between lead units become R402 issues."""
+def merge(project: Project, merges: list[UnitMerge]) -> tuple[Answers, list[Contribution], list[Issue], set[str]]:
+    """Merge the units' merged answers into one answer set; conflicts between lead units become R402 issues
+    (between different units the lead unit listed first in 任务分解 wins, whatever the versions)."""
     by_data, by_item = _ranks(project)
     answers = Answers()
     contributions: list[Contribution] = []
     issues: list[Issue] = []
     conflicts: set[str] = set()
 
-    groups: dict[tuple, list[tuple[ReturnRecord, Answer]]] = {}
-    lists: dict[str, dict[str, list[tuple[ReturnRecord, Answer]]]] = {}
-    for rec in adopted:
-        for ans in rec.answers:
+    groups: dict[tuple, list[tuple[UnitMerge, Taken]]] = {}
+    lists: dict[str, dict[str, list[tuple[UnitMerge, Taken]]]] = {}
+    for um in merges:
+        for taken in um.answers:
+            ans = taken.answer
             if ans.kind == KIND_LIST:
-                lists.setdefault(ans.item, {}).setdefault(rec.unit, []).append((rec, ans))
+                lists.setdefault(ans.item, {}).setdefault(um.unit, []).append((um, taken))
             elif ans.kind == KIND_DATA:
-                groups.setdefault((KIND_DATA, ans.item, ans.year), []).append((rec, ans))
+                groups.setdefault((KIND_DATA, ans.item, ans.year), []).append((um, taken))
             else:
-                groups.setdefault((ans.kind, ans.item, None), []).append((rec, ans))
+                groups.setdefault((ans.kind, ans.item, None), []).append((um, taken))
 
     def order(rank: list[str], unit: str) -> tuple:
         return (rank.index(unit), "") if unit in rank else (len(rank), unit)
 
+    def given_by(um: UnitMerge, taken: Taken, used: bool, status: str) -> Contribution:
+        ans = taken.answer
+        return Contribution(um.unit, ans.key, ans.shown, used, ans.kind, ans.indicator, ans.label, ans.value,
+                            ans.year, ans.measure, um.where(taken.version), ans.sheet, ans.cell, status, ans.note)
+
     for (kind, item, year), given in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0)):
         rank = by_data.get(item, []) if kind == KIND_DATA else by_item.get(item, [])
-        given.sort(key=lambda ra: order(rank, ra[0].unit))
-        chosen = next(((r, a) for r, a in given if a.value is not None), None)
-        for rec, ans in given:
+        given.sort(key=lambda ut: order(rank, ut[0].unit))
+        chosen = next(((u, t) for u, t in given if t.answer.value is not None), None)
+        for um, taken in given:
+            ans = taken.answer
             if ans.value is None and not ans.blocked:
                 continue  # a blank cell is not an answer
-            used = chosen is not None and ans is chosen[1]
+            used = chosen is not None and taken is chosen[1]
             status = layout.STATUS_ADOPTED if used else ""
             if not used:
                 if ans.value is None:
                     status = "有错误未采用"
-                elif ans.value == chosen[1].value:
+                elif ans.value == chosen[1].answer.value:
                     status = "相同未重复计"
                 else:
                     status = "冲突未采用"
                     conflicts.update(ans.indicator.split(layout.LIST_SEPARATOR))
-                    issues.append(issue(R_CONFLICT, file=rec.file, unit=rec.unit, sheet=ans.sheet, cell=ans.cell,
-                                        value=ans.shown, what=_what(kind, item, year, ans),
-                                        used_unit=chosen[0].unit, used=chosen[1].shown))
-            contributions.append(Contribution(rec.unit, ans.key, ans.shown, used, kind, ans.indicator, ans.label,
-                                              ans.value, ans.year, ans.measure, rec.file, ans.sheet, ans.cell,
-                                              status, ans.note))
+                    issues.append(issue(R_CONFLICT, file=taken.version.file, unit=um.unit, sheet=ans.sheet,
+                                        cell=ans.cell, value=ans.shown, what=_what(kind, item, year, ans),
+                                        used_unit=chosen[0].unit, used=chosen[1].answer.shown))
+            contributions.append(given_by(um, taken, used, status))
         if chosen is None:
             continue
-        value = chosen[1].value
+        value = chosen[1].answer.value
         if kind == KIND_DATA:
             answers.values[(item, year)] = value
         elif kind == KIND_CLAIM:
@@ -609,24 +808,23 @@ def merge(project: Project, adopted: list[ReturnRecord]) -> tuple[Answers, list[
         rank = by_data.get(item, [])
         units = sorted(per_unit, key=lambda u: order(rank, u))
         chosen_unit = units[0]
-        chosen = [ListEntry(a.name, a.value) for _, a in per_unit[chosen_unit]]
+        chosen = [ListEntry(t.answer.name, t.answer.value) for _, t in per_unit[chosen_unit]]
         answers.lists[item] = chosen
         signature = sorted((e.name, e.amount or 0) for e in chosen)
         for unit in units:
             rows = per_unit[unit]
             used = unit == chosen_unit
-            differs = not used and sorted((a.name, a.value or 0) for _, a in rows) != signature
-            for rec, ans in rows:
+            differs = not used and sorted((t.answer.name, t.answer.value or 0) for _, t in rows) != signature
+            for um, taken in rows:
                 status = layout.STATUS_ADOPTED if used else ("冲突未采用" if differs else "相同未重复计")
-                contributions.append(Contribution(rec.unit, ans.key, ans.shown, used, KIND_LIST, ans.indicator,
-                                                  ans.label, ans.value, None, ans.measure, rec.file, ans.sheet,
-                                                  ans.cell, status, ans.note))
+                contributions.append(given_by(um, taken, used, status))
             if differs:
-                rec, ans = rows[0]
+                um, taken = rows[0]
+                ans = taken.answer
                 conflicts.update(ans.indicator.split(layout.LIST_SEPARATOR))
-                shown = layout.LIST_SEPARATOR.join(a.shown for _, a in rows)
-                used_shown = layout.LIST_SEPARATOR.join(a.shown for _, a in per_unit[chosen_unit]) or "（空）"
-                issues.append(issue(R_CONFLICT, file=rec.file, unit=unit, sheet=ans.sheet, cell=ans.cell,
+                shown = layout.LIST_SEPARATOR.join(t.answer.shown for _, t in rows)
+                used_shown = layout.LIST_SEPARATOR.join(t.answer.shown for _, t in per_unit[chosen_unit]) or "（空）"
+                issues.append(issue(R_CONFLICT, file=taken.version.file, unit=unit, sheet=ans.sheet, cell=ans.cell,
                                     value=shown, what=f"名单「{ans.label}」", used_unit=chosen_unit, used=used_shown))
 
     for (key, year), value in sorted(project.national.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
@@ -649,10 +847,15 @@ def _what(kind: str, item: str, year, ans: Answer) -> str:
     return f"{item} 自评分"
 
 
-def _progress(project: Project, adopted: list[ReturnRecord]) -> dict[str, list[ProgressEntry]]:
+def _progress(project: Project, plan: Plan, merges: list[UnitMerge]) -> dict[str, list[ProgressEntry]]:
+    """What each unit wrote per indicator, from its merged texts (each entry names the version its 工作进展 is
+    from); leads first, as in 任务分解."""
     out: dict[str, list[ProgressEntry]] = {}
-    for rec in adopted:
-        for entry in rec.progress:
+    for um in merges:
+        texts = [t.answer for t in um.texts]
+        source = {(t.answer.key, t.answer.item): um.where(t.version) for t in um.texts}
+        for entry in progress_entries(um.unit, plan.unit(um.unit).indicator_rows, texts, um.newest.file):
+            entry.file = source.get((entry.indicator, layout.IND_PROGRESS.header), entry.file)
             out.setdefault(entry.indicator, []).append(entry)
     for number, entries in out.items():
         a = project.assignments.get(number)
@@ -680,8 +883,10 @@ def expected_missing(project: Project, plan: Plan, unit: str) -> list[str]:
     return out
 
 
-def unit_states(project: Project, plan: Plan, records: list[ReturnRecord], best: dict[str, ReturnRecord],
+def unit_states(project: Project, plan: Plan, records: list[ReturnRecord], merges: dict[str, UnitMerge],
                 today: date) -> tuple[list[UnitStatus], list[Issue]]:
+    """Each unit's state from its merged versions: 已报 when nothing blocking remains in them, 退回 when something
+    does (or everything it sent was refused), 未报 / 逾期 when it sent nothing usable."""
     deadline = project.deadline
     by_unit: dict[str, list[ReturnRecord]] = {}
     for rec in records:
@@ -692,23 +897,24 @@ def unit_states(project: Project, plan: Plan, records: list[ReturnRecord], best:
         role = _role_of(project, unit.name)
         if not role:
             continue  # no work, nothing to return
-        mine = sorted(by_unit.get(unit.name, []), key=lambda r: (r.order_time, r.file))
-        adopted = best.get(unit.name)
-        refused = [r for r in mine if r.status == layout.STATUS_REFUSED]
+        mine = sorted(by_unit.get(unit.name, []), key=order_key)
+        um = merges.get(unit.name)
+        refused = [r for r in mine if r.status == layout.STATUS_REFUSED and not r.readable]
         status = UnitStatus(unit.name, layout.STATE_MISSING, role=role, files=[r.file for r in mine])
-        if adopted is not None:
-            status.last_file, status.received_at = adopted.file, adopted.received_at
-            status.missing = list(adopted.missing)
-            status.issues = list(adopted.issues)
-            status.state = layout.STATE_RETURNED if adopted.errors else layout.STATE_REPORTED
-            newer = [r for r in refused if (r.order_time, r.file) > (adopted.order_time, adopted.file)]
+        if um is not None:
+            newest = um.newest
+            status.last_file, status.received_at = newest.file, newest.received_at
+            status.missing = list(um.missing)
+            status.issues = list(um.issues)
+            status.state = layout.STATE_RETURNED if any(i.blocking for i in um.issues) else layout.STATE_REPORTED
+            newer = [r for r in refused if order_key(r) > order_key(newest)]
             if newer:
-                found = issue(R_NEWER_REFUSED, file=adopted.file, unit=unit.name, newer=newer[-1].file)
+                found = issue(R_NEWER_REFUSED, file=newest.file, unit=unit.name, newer=newer[-1].file)
                 status.issues.append(found)
                 extra.append(found)
-            received = _local_date(adopted.received_at)
+            received = _local_date(newest.received_at)
             if deadline and received and received > deadline:
-                found = issue(R_LATE, file=adopted.file, unit=unit.name, time=_local(adopted.received_at),
+                found = issue(R_LATE, file=newest.file, unit=unit.name, time=_local(newest.received_at),
                               deadline=deadline.isoformat())
                 status.issues.append(found)
                 extra.append(found)
@@ -731,89 +937,230 @@ def unit_states(project: Project, plan: Plan, records: list[ReturnRecord], best:
     return statuses, extra
 
 
+# ---------------------------------------------------------------- what became of each file
+
+
+def _statuses(records: list[ReturnRecord], merges: dict[str, UnitMerge]) -> None:
+    """Status and reason of every version: 采用 when values are taken from it, 退回 when it was refused or errors
+    in the values taken from it remain, 已被替代 when a newer version took all its place, 跳过."""
+    for rec in records:
+        if _unread_status(rec):
+            rec.status, rec.reason = _unread_status(rec), _reason(rec)
+    for um in merges.values():
+        newest = um.newest
+        for n, rec in enumerate(um.versions):
+            own = um.own.get(n, [])
+            errors = [i for i in own if i.blocking]
+            used = um.used.get(n, 0)
+            if rec is not newest and not used:
+                rec.status = layout.STATUS_SUPERSEDED
+                rec.reason = issue(R_SUPERSEDED, file=rec.file, unit=um.unit, newer=newest.file,
+                                   why=why(newest, rec)).message
+            elif errors:
+                rec.status = layout.STATUS_REFUSED
+                rec.reason = errors[0].message + (f"（共{len(errors)}个错误，其余数值已采用）" if len(errors) > 1 else
+                                                  "（其余数值已采用）")
+            else:
+                rec.status = layout.STATUS_ADOPTED
+                rec.reason = "" if rec is newest else \
+                    f"部分采用：较新的「{newest.file}」中为空的{used}项沿用本文件（{why(newest, rec)}）。"
+
+
+def _file_entries(records: list[ReturnRecord], places: dict[int, list],
+                  merges: dict[str, UnitMerge]) -> list[FileEntry]:
+    """One entry per place, sorted by path: a version's main place carries its status; other places holding the
+    same content say so; places no longer present are listed only while the content is in use."""
+    out = []
+    labels = {id(v): (um.label(v), um.used.get(n, 0)) for um in merges.values() for n, v in enumerate(um.versions)}
+    for rec in records:
+        label, used = labels.get(id(rec), ("", 0))
+        for where in places.get(rec.version, []):
+            main = where["path"] == rec.file
+            present = bool(where["present"])
+            if not present and (not main or rec.status not in (layout.STATUS_ADOPTED, layout.STATUS_REFUSED)
+                                or not rec.readable):
+                continue  # moved or deleted: only a version in use stays listed
+            status, reason = rec.status, rec.reason
+            if not main:
+                status = layout.STATUS_SUPERSEDED if rec.readable else rec.status
+                reason = issue(R_SAME, file=where["path"], unit=rec.unit, same=rec.file).message
+            elif not present:
+                reason = (reason + " " if reason else "") + "（文件已不在原处，仍按收到时的内容计）"
+            out.append(FileEntry(where["path"], rec.unit, status, reason, rec.name, rec.size, rec.sha256, rec.format,
+                                 rec.identified_by, rec.saved_at, rec.saved_from, where["file_time"],
+                                 where["mailed_at"] or rec.saved_at or where["file_time"], where["sender"],
+                                 label, used if main else 0, present, rec.issues, rec.pictures if main else []))
+    out.sort(key=lambda e: (e.file, e.sha256))
+    return out
+
+
 # ---------------------------------------------------------------- the whole run
 
 
 def collect(project: Project, extra_paths: Iterable = (), *, today: date | None = None, workers: int | None = None,
             on_total: Callable[[int], None] | None = None, on_file: Callable[[int], None] | None = None,
             write: bool = True) -> CollectResult:
-    """Collect every returned file of ``project`` (and ``extra_paths``), merge, and write the outputs.
+    """Collect every returned file of ``project`` (and ``extra_paths``) into its ledger, merge, and write the outputs.
 
-    ``on_total(n)`` is told the number of files first and ``on_file(1)`` after each (for a progress bar);
-    ``write=False`` leaves the output folder alone (no 回收登记, 合并结果, evidence or state)."""
+    Files the ledger already knows (same content) are not opened again. ``on_total(n)`` is told the number of
+    files first and ``on_file(1)`` after each (for a progress bar); ``write=False`` changes nothing on disk (no
+    回收登记, 合并结果, evidence, nor ledger). The ledger commits only once the outputs are in place."""
     today = today or date.today()
-    paths = input_files(project, extra_paths)
-    if on_total:
-        on_total(len(paths))
-    selection = _Selection()
-    read_all(project, paths, workers, on_file, selection.add)
-    records = sorted(selection.records, key=lambda r: (r.file, r.sha256))
-    best = selection.best
-    for winner in best.values():
-        winner.unpack()
+    out = OutputSet(project.output, [layout.INTAKE_LOG, layout.MERGED]) if write else None  # before reading anything
+    path = ledger_path(project.root)
+    ledger = Ledger(path if write or path.is_file() else None)
+    try:
+        now, context = _now(), reading_context(project)
+        run = ledger.begin(project.round, context, now, __version__)
+        paths = input_files(project, extra_paths)
+        if on_total:
+            on_total(len(paths))
+        recorder = _Recorder(project, ledger, context, run, now)
+        _gather(project, recorder, paths, workers, on_file)
+        ledger.finish(run, _now(), len(paths), recorder.opened)
+        result = assemble(project, ledger, today)
+        result.opened = recorder.opened
+        if write:
+            with out:
+                result.evidence, versions = _evidence(project, ledger, result.merges, out, result.issues)
+                from zonekit.intakelog import write_intake_log, write_merged
 
-    report = Report()
-    for unit, winner in best.items():
-        winner.status = layout.STATUS_ADOPTED
-        winner.reason = "有错误，相关数值未采用，需退回修改" if winner.errors else ""
-    for rec in records:
-        if rec.status == layout.STATUS_SUPERSEDED:
-            winner = best[rec.unit]
-            why = ("内容与之完全相同" if rec.sha256 == winner.sha256 else
-                   f"保存时间 {_local(winner.order_time)}，本文件 {_local(rec.order_time) or '未知'}")
-            found = issue(R_SUPERSEDED, file=rec.file, unit=rec.unit, newer=winner.file, why=why)
-            rec.issues.append(found)
-            rec.reason = found.message
-    adopted = sorted(best.values(), key=lambda r: [u.name for u in project.units].index(r.unit)
-                     if r.unit in [u.name for u in project.units] else len(project.units))
-    answers, contributions, conflict_issues, conflicts = merge(project, adopted)
+                write_intake_log(out.path(layout.INTAKE_LOG), result)
+                write_merged(out.path(layout.MERGED), result)
+                result.intake_log, result.merged = project.output / layout.INTAKE_LOG, project.output / layout.MERGED
+                ledger.set_evidence([(e.path, versions[e.path], e.unit, e.indicator, e.source, e.sheet, e.cell,
+                                      e.kind, e.size, e.sha256, e.received_at, json.dumps(list(e.numbers)), e.kept)
+                                     for e in result.evidence])
+                ledger.set_snapshot(SNAPSHOT, snapshot(project, result), now)
+                result.ledger = path
+            _prune_folders(project)
+            ledger.commit()
+        return result
+    finally:
+        if out is not None:
+            out.discard()
+        ledger.rollback()
+        ledger.close()
+
+
+def assemble(project: Project, ledger: Ledger, today: date) -> CollectResult:
+    """What the ledger holds for the project's current round, merged: versions per unit item by item, units by
+    lead precedence, each unit's state, each file's status. Opens no returned file."""
     plan = Plan(project)
-    units, unit_issues = unit_states(project, plan, records, best, today)
-    for rec in records:
-        report.extend(rec.issues)
-    report.extend(conflict_issues)
-    report.extend(unit_issues)
+    records, places = _load(project, ledger)
+    merges = _unit_merges(ledger, records)
+    _statuses(records, merges)
+    ordered = [merges[u.name] for u in project.units if u.name in merges] + \
+        [m for name, m in sorted(merges.items()) if name not in {u.name for u in project.units}]
+    answers, contributions, conflict_issues, conflicts = merge(project, ordered)
+    units, unit_issues = unit_states(project, plan, records, merges, today)
     for status in units:  # the conflicts a unit is part of are its business too
         status.issues += [i for i in conflict_issues if i.unit == status.unit]
+    report = Report()
+    for um in ordered:
+        report.extend(um.issues)
+    newest = {u: order_key(m.newest) for u, m in merges.items()}
+    remaining_refused = []
+    for rec in sorted(records, key=lambda r: r.file):
+        if rec.readable:
+            continue
+        report.extend(rec.issues)
+        if rec.unit not in newest or order_key(rec) > newest[rec.unit]:
+            remaining_refused += [i for i in rec.issues if i.blocking]
+    report.extend(conflict_issues)
+    report.extend(unit_issues)
+    remaining = [i for um in ordered for i in um.issues if i.blocking] + remaining_refused + \
+        [i for i in conflict_issues + unit_issues if i.blocking]
+    return CollectResult(project, answers, _file_entries(records, places, merges), units, report, contributions,
+                         _progress(project, plan, ordered), _kept_evidence(project, ledger), conflicts, merges,
+                         remaining)
 
-    result = CollectResult(project, answers, records, units, report, contributions, _progress(project, adopted),
-                           [], conflicts)
-    if write:
-        previous = _previous_evidence(project)
-        result.evidence = _extract_evidence(project, adopted, records, report)
-        _remove_stale(project, previous, {e.path for e in result.evidence})
-        from zonekit.intakelog import write_intake_log, write_merged
 
-        result.intake_log = write_intake_log(project.output / layout.INTAKE_LOG, result)
-        result.merged = write_merged(project.output / layout.MERGED, result)
-        result.state = save_state(project, result)
-    return result
+def from_ledger(project: Project, today: date | None = None) -> CollectResult:
+    """The last collect's result, from the ledger alone (score reads this: no file is opened, nothing written).
+    Before any collect: every unit owes everything."""
+    ledger = Ledger.open(project.root, create=False)
+    if ledger is None:
+        ledger = Ledger(None)
+    with ledger:
+        return assemble(project, ledger, today or date.today())
 
 
-def _extract_evidence(project: Project, adopted: list[ReturnRecord], records: list[ReturnRecord],
-                      report: Report) -> list[EvidenceFile]:
-    """Copy the pictures of the adopted returns, and those an earlier version of the same unit carried and the
-    adopted one no longer does (kept, with an R307 warning to the unit and the office)."""
+def merged_returns(result: CollectResult) -> dict[str, ReturnRecord]:
+    """unit → its versions merged into one record, what a refilled workbook writes back: the winning answers and
+    text inputs (blank ones too), its progress, the issues that still apply, and the newest version's file, times
+    and pictures."""
+    out = {}
+    for unit, um in result.merges.items():
+        newest = um.newest
+        rec = ReturnRecord(newest.file, newest.name, size=newest.size, sha256=newest.sha256, format=newest.format,
+                           origin=newest.origin, unit=unit, identified_by=newest.identified_by,
+                           identity=dict(newest.identity), saved_at=newest.saved_at, saved_from=newest.saved_from,
+                           file_time=newest.file_time, received_at=newest.received_at, ordered_at=newest.ordered_at,
+                           mailed_at=newest.mailed_at, sender=newest.sender, version=newest.version,
+                           seen_at=newest.seen_at, status=newest.status)
+        rec.answers = [t.answer for t in um.answers]
+        rec.text_answers = [t.answer for t in um.texts]
+        rec.progress = [e for entries in result.progress.values() for e in entries if e.unit == unit]
+        rec.pictures, rec.issues, rec.missing = list(newest.pictures), list(um.issues), list(um.missing)
+        out[unit] = rec
+    return out
+
+
+def has_collected(project: Project) -> bool:
+    """Whether a collect has run for this project (its ledger has a committed run); score says so in its first
+    line when none has."""
+    ledger = Ledger.open(project.root, create=False)
+    if ledger is None:
+        return False
+    with ledger:
+        return ledger.runs() > 0
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def _evidence(project: Project, ledger: Ledger, merges: dict[str, UnitMerge], out: OutputSet,
+              report: Report) -> tuple[list[EvidenceFile], dict[str, int]]:
+    """Copy into 佐证材料 (through ``out``) the pictures of each unit's newest version, and those an earlier version
+    carried and no later one does (by content hash: kept, with R307 to the unit and the office). A version whose
+    file is gone keeps the copies made while it was there. Returns the files and each one's version id."""
+    previous = {row["path"]: row for row in ledger.evidence()}
+    copied = {(row["version"], row["sheet"], row["cell"], row["sha256"]): row for row in previous.values()}
     files: list[EvidenceFile] = []
+    versions: dict[str, int] = {}
     taken: set[str] = set()
 
-    def copy(rec: ReturnRecord, pictures, kept: str = "") -> bool:
+    def copy(rec: ReturnRecord, pictures: list[Picture], kept: str = "") -> bool:
         try:
-            files.extend(extract_pictures(project.output, rec.unit, rec.file, load_origin(rec.origin), pictures,
-                                          taken, rec.received_at, kept))
+            package = load_origin(rec.origin)
+        except (OSError, zipfile.BadZipFile, KeyError, IndexError, ValueError):
+            package = None
+        if package is None:  # moved or deleted since it was received
+            for pic in pictures:
+                row = copied.get((rec.version, pic.sheet, pic.cell, pic.sha256))
+                if row is not None and (project.output / row["path"]).is_file():
+                    taken.add(row["path"])
+                    files.append(_evidence_file(row))
+                    versions[row["path"]] = rec.version
             return True
-        except (OSError, zipfile.BadZipFile, KeyError, IndexError, ValueError) as exc:
+        try:
+            made = extract_pictures(project.output, rec.unit, rec.file, package, pictures, taken, rec.received_at,
+                                    kept, write=lambda target, data: out.write(Path(target).resolve(), data))
+        except (zipfile.BadZipFile, KeyError, IndexError, ValueError) as exc:
             found = issue(R_UNREADABLE, file=rec.file, unit=rec.unit, reason=f"提取图片失败：{exc}")
             rec.issues.append(found)
             report.add(found)
             return False
+        files.extend(made)
+        versions.update((e.path, rec.version) for e in made)
+        return True
 
-    for rec in adopted:
-        if rec.pictures:
-            copy(rec, rec.pictures)
-    for current in adopted:
-        earlier = [r for r in records if r.unit == current.unit and r.status == layout.STATUS_SUPERSEDED]
-        for rec, lost in dropped_pictures(earlier, current):
+    for unit, um in sorted(merges.items()):
+        current = um.newest
+        if current.pictures:
+            copy(current, current.pictures)
+        for rec, lost in dropped_pictures(um.versions[:-1], current):
             if not copy(rec, lost, kept=current.file):
                 continue
             for pic in lost:
@@ -821,78 +1168,73 @@ def _extract_evidence(project: Project, adopted: list[ReturnRecord], records: li
                               newer=current.file, what=what(pic))
                 rec.issues.append(found)
                 report.add(found)
-    return files
-
-
-def _previous_evidence(project: Project) -> set[str]:
-    state = _read_state(project)
-    return {e.get("path", "") for e in (state or {}).get("evidence", [])}
-
-
-def _remove_stale(project: Project, previous: set[str], current: set[str]) -> None:
-    """Remove pictures the previous collect extracted and this one did not (never anything else)."""
     base = (project.output / layout.EVIDENCE_DIR).resolve()
-    for rel in sorted(previous - current):
+    for rel in sorted(set(previous) - {e.path for e in files}):  # stale copies, and never anything else
         target = (project.output / rel).resolve()
-        if base not in target.parents:
-            continue
-        target.unlink(missing_ok=True)
-        for folder in (target.parent, target.parent.parent):
-            try:
-                if folder != base and base in folder.parents:
-                    folder.rmdir()  # only when empty
-            except OSError:
-                pass
+        if base in target.parents:
+            out.remove(target)
+    return files, versions
 
 
-# ---------------------------------------------------------------- state for `status` and `remind`
+def _evidence_file(row) -> EvidenceFile:
+    return EvidenceFile(row["unit"], row["indicator"], row["path"], row["source"], row["sheet"], row["cell"],
+                        row["kind"], row["size"], row["sha256"], row["received_at"], tuple(json.loads(row["numbers"])),
+                        row["kept"])
 
 
-def state_path(project: Project) -> Path:
-    return project.output / layout.STATE_FILE
+def _kept_evidence(project: Project, ledger: Ledger) -> list[EvidenceFile]:
+    """The pictures the last collect copied (score reads them; collect replaces them with what it copies)."""
+    return [_evidence_file(row) for row in ledger.evidence()]
 
 
-def save_state(project: Project, result: CollectResult) -> Path:
-    """The machine-readable result (units, files, evidence), so status and remind need not re-read files."""
-    data = {
-        "version": STATE_VERSION,
-        "project": project.project_id,
-        "deadline": project.deadline.isoformat() if project.deadline else "",
-        "units": [u.to_dict() for u in result.units],
-        "files": [{"file": r.file, "size": r.size, "sha256": r.sha256, "unit": r.unit, "status": r.status,
-                   "reason": r.reason, "saved_at": r.saved_at, "received_at": r.received_at,
-                   "errors": len(r.errors), "warnings": len(r.warnings)} for r in result.returns],
-        "evidence": [asdict(e) for e in result.evidence],
-        "conflicts": sorted(result.conflicts, key=lambda n: (len(n), n)),
-        "valid": result.valid,
-    }
-    path = state_path(project)
-    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, default=str))
-    return path
+def _prune_folders(project: Project) -> None:
+    """Empty unit and indicator folders left in 佐证材料 once stale pictures are gone."""
+    base = project.output / layout.EVIDENCE_DIR
+    if not base.is_dir():
+        return
+    for folder in sorted((p for p in base.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            pass
 
 
-def _read_state(project: Project) -> dict | None:
-    path = state_path(project)
+# ---------------------------------------------------------------- what `status` and `remind` read
+
+
+SNAPSHOT = "status"
+
+
+def snapshot(project: Project, result: CollectResult) -> dict:
+    """What `status` needs, valid while 工作台.xlsx is unchanged (its size and modification time)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        info = project.workbook_path.stat()
+        stamp = [info.st_size, info.st_mtime_ns]
+    except OSError:
+        stamp = []
+    return {"project": project.project_id, "round": project.round, "workbook": stamp,
+            "deadline": project.deadline.isoformat() if project.deadline else "",
+            "units": [u.to_dict() for u in result.units], "valid": result.valid,
+            "conflicts": sorted(result.conflicts, key=lambda n: (len(n), n))}
+
+
+def _read_snapshot(project: Project) -> dict | None:
+    ledger = Ledger.open(project.root, create=False)
+    if ledger is None:
         return None
-    if data.get("version") != STATE_VERSION or data.get("project") != project.project_id:
+    with ledger:
+        data = ledger.snapshot(SNAPSHOT)
+    if not data or data.get("project") != project.project_id or data.get("round") != project.round:
         return None
     return data
 
 
-def has_collected(project: Project) -> bool:
-    """Whether a collect has run for this project (score says so in its first line when none has)."""
-    return _read_state(project) is not None
-
-
 def unit_status(project: Project, today: date | None = None) -> list[UnitStatus]:
-    """Per-unit state from the last collect (3-输出/.zonekit-collect.json); before any collect every unit with
+    """Per-unit state from the last collect (kept in the project's ledger); before any collect every unit with
     work is 未报 (or 逾期 after the deadline) and owes everything. A 未报 unit becomes 逾期 once the deadline
     has passed, even if the last collect ran before it."""
     today = today or date.today()
-    state = _read_state(project)
+    state = _read_snapshot(project)
     if state is None:
         units, _ = unit_states(project, Plan(project), [], {}, today)
         return units
@@ -913,12 +1255,6 @@ def unit_status(project: Project, today: date | None = None) -> list[UnitStatus]
     return out
 
 
-def last_collect_files(project: Project) -> list[dict]:
-    """The per-file rows of the last collect (file, unit, status, reason …), [] before any collect."""
-    state = _read_state(project)
-    return list((state or {}).get("files", []))
-
-
 # ---------------------------------------------------------------- one file, and rendering for the terminal
 
 
@@ -928,12 +1264,7 @@ def check_file(project: Project, path: Path | str) -> list[ReturnRecord]:
     read_all(project, [Path(path)], workers=1, sink=records.extend)  # isolated like every file of a collect
     records = [r.unpack() for r in records]
     for rec in records:
-        if rec.skipped:
-            rec.status = layout.STATUS_SKIPPED
-        elif not rec.readable:
-            rec.status = layout.STATUS_REFUSED
-        else:
-            rec.status = layout.STATUS_REFUSED if rec.errors else layout.STATUS_ADOPTED
+        rec.status = _unread_status(rec) or (layout.STATUS_REFUSED if rec.errors else layout.STATUS_ADOPTED)
         rec.reason = _reason(rec) if rec.status != layout.STATUS_ADOPTED else ""
     return records
 
@@ -1006,7 +1337,8 @@ def render_collect(result: CollectResult, limit: int = 200) -> str:
     else:
         lines.append(f"没有找到回收文件（请把收到的文件放入 {result.project.returned}）。")
     counts = result.counts()
-    lines.append("文件：" + "，".join(f"{k}{v}个" for k, v in counts.items()) + "。")
+    lines.append("文件：" + "，".join(f"{k}{v}个" for k, v in counts.items()) + "。" +
+                 (f"本次打开{result.opened}个文件，其余未变动，取自回收台账。" if result.opened < len(rows) else ""))
     lines.append(render_status(result.units))
     if result.conflicts:
         lines.append(f"牵头单位填报不一致的指标：{layout.LIST_SEPARATOR.join(sorted(result.conflicts, key=lambda n: (len(n), n)))}"
@@ -1024,7 +1356,7 @@ def render_collect(result: CollectResult, limit: int = 200) -> str:
 
 
 def collect_json(result: CollectResult) -> dict:
-    return {"valid": result.valid, "counts": result.counts(),
+    return {"valid": result.valid, "counts": result.counts(), "opened": result.opened,
             "files": [{"file": r.file, "size": r.size, "sha256": r.sha256, "unit": r.unit,
                        "identified_by": r.identified_by, "status": r.status, "reason": r.reason,
                        "saved_at": r.saved_at, "received_at": r.received_at, "errors": len(r.errors),

@@ -31,3 +31,7 @@ class OutputError(ZonekitError):
 class Terminated(KeyboardInterrupt):
     """The process was asked to stop (SIGTERM): handled like Ctrl-C, so every cleanup runs and no output is half
     replaced."""
+
+
+class LedgerError(ZonekitError):
+    """The project's ledger of returns cannot be opened or written (locked by another run, damaged, too new)."""

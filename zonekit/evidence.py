@@ -606,8 +606,9 @@ def evidence_path(unit: str, indicator: str, picture: Picture, taken: set[str]) 
 
 
 def extract(output: Path, unit: str, source: str, package: bytes, pictures: list[Picture],
-            taken: set[str], received_at: str = "", kept: str = "") -> list[EvidenceFile]:
-    """Copy the pictures of one return into ``output``/佐证材料/<unit>/<indicator>/ (atomically)."""
+            taken: set[str], received_at: str = "", kept: str = "", write=write_atomic) -> list[EvidenceFile]:
+    """Copy the pictures of one return into ``output``/佐证材料/<unit>/<indicator>/ (atomically; ``write``
+    (target, data) may stage them instead, e.g. ``OutputSet.write``)."""
     files = []
     cache: dict[str, bytes] = {}
     for pic in pictures:
@@ -617,7 +618,7 @@ def extract(output: Path, unit: str, source: str, package: bytes, pictures: list
         rel = evidence_path(unit, pic.indicator, pic, taken)
         target = output / rel
         if not target.exists() or target.read_bytes() != data:
-            write_atomic(target, data)
+            write(target, data)
         files.append(EvidenceFile(unit, pic.indicator, rel, source, pic.sheet, pic.cell, pic.kind, len(data),
                                   pic.sha256 or hashlib.sha256(data).hexdigest(), received_at,
                                   pic.numbers or ((pic.indicator,) if pic.indicator else ()), kept))

@@ -107,11 +107,22 @@ EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 NS_DCTERMS = "http://purl.org/dc/terms/"
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_DC = "http://purl.org/dc/elements/1.1/"
+NS_ODF_META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
+NS_ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+NS_ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+# where a workbook's own saved time comes from, as 回收登记 names it
+SAVED_XLSX = "core.xml"  # docProps/core.xml dcterms:modified (.xlsx/.xlsm)
+SAVED_XLS = "SummaryInformation"  # the OLE property set's last-saved time (.xls, .et)
+SAVED_ODS = "meta.xml"  # dc:date (.ods)
 
 ID_BY_IDENTITY = "身份信息"
 ID_BY_FILENAME = "文件名"
 
 KIND_DATA, KIND_LIST, KIND_CLAIM, KIND_JUDGED = "data", "list", "claim", "judged"
+KIND_TEXT = "text"  # a text input of 指标填报 (工作进展, 佐证材料说明 …); ``item`` is its column header
 
 
 # ---------------------------------------------------------------- what one return holds
@@ -135,6 +146,7 @@ class Answer:
     measure: str = ""  # 计量单位 of a data row
     note: str = ""  # 数据来源及说明
     blocked: bool = False  # typed, but refused by an error
+    required: str = ""  # what 未填项 calls this input when it is left blank ("" when it may stay blank)
 
     @property
     def text(self) -> str:
@@ -181,24 +193,36 @@ class ReturnRecord:
     unit: str = ""
     identified_by: str = ""  # 身份信息 | 文件名 | ""
     identity: dict[str, str] = field(default_factory=dict)
-    saved_at: str = ""  # docProps/core.xml modified, ISO 8601 UTC
+    saved_at: str = ""  # the saved time inside the file, ISO 8601 UTC (see saved_from)
+    saved_from: str = ""  # where saved_at comes from: SAVED_XLSX / SAVED_XLS / SAVED_ODS, "" when unknown
     file_time: str = ""  # file modification time (or the e-mail's Date), ISO 8601
     received_at: str = ""  # e-mail Date when it came by mail, else saved_at, else file_time
     ordered_at: str = ""  # set when saved_at is not believable (later than receipt): what orders it instead
+    mailed_at: str = ""  # the e-mail's Date when it came by mail
     sender: str = ""  # e-mail From address when it came by mail
     answers: list[Answer] = field(default_factory=list)
+    text_answers: list[Answer] = field(default_factory=list)  # 指标填报 text cells: kind "text", item = column
     progress: list[ProgressEntry] = field(default_factory=list)
     pictures: list[Picture] = field(default_factory=list)
-    # 指标填报's free texts per row key as typed ({column header: text}, blanks left out), item rows included:
-    # what a refilled workbook writes back (``progress`` joins an indicator's item rows into one entry)
-    texts: dict[str, dict[str, str]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # required inputs left blank, as labels
     refused: bool = False  # a file-level error: nothing of it is taken
     skipped: bool = False  # not a workbook at all (lock file, picture, …)
     status: str = ""
     reason: str = ""
-    packed: tuple | None = field(default=None, repr=False)  # answers and progress while in transit
+    packed: str | None = field(default=None, repr=False)  # answers, texts and progress as JSON (see pack)
+    version: int = 0  # its id in the project's ledger, once recorded there
+    seen_at: str = ""  # when zonekit first found this content (the ledger's receipt time), ISO 8601
+
+    @property
+    def texts(self) -> dict[str, dict[str, str]]:
+        """指标填报's free texts per row key as typed ({column header: text}, blanks left out), item rows included:
+        what a refilled workbook writes back (``progress`` joins an indicator's item rows into one entry)."""
+        out: dict[str, dict[str, str]] = {}
+        for a in self.text_answers:
+            if a.value:
+                out.setdefault(a.key, {})[a.item] = a.value
+        return out
 
     @property
     def report(self) -> Report:
@@ -232,43 +256,106 @@ class ReturnRecord:
         self.add(code, **params)
         self.refused = True
 
-    # A worker process sends its records to collect as pickles. Answers packed as plain tuples (Fractions as
-    # two ints) unpickle in C, and collect unpacks only the returns it adopts.
+    # A worker process sends its records to collect as pickles; answers, texts and progress travel as one JSON
+    # string (cheap to unpickle), which is also how the project's ledger stores them. Fractions are kept exact
+    # as "numerator/denominator" text. Collect unpacks only the versions it merges.
     def pack(self) -> "ReturnRecord":
-        if self.answers or self.progress:
-            self.packed = (tuple(_pack_answer(a) for a in self.answers),
-                           tuple(tuple(getattr(e, f) for f in _PROGRESS_FIELDS) for e in self.progress))
-            self.answers, self.progress = [], []
+        if self.packed is None and (self.answers or self.text_answers or self.progress):
+            self.packed = pack_content(self.answers, self.text_answers, self.progress)
+            self.answers, self.text_answers, self.progress = [], [], []
         return self
 
     def unpack(self) -> "ReturnRecord":
         if self.packed is not None:
-            answers, progress = self.packed
-            self.answers = [_unpack_answer(a) for a in answers]
-            self.progress = [ProgressEntry(*e) for e in progress]
+            self.answers, self.text_answers, self.progress = unpack_content(self.packed)
             self.packed = None
         return self
 
 
 _ANSWER_FIELDS = ("key", "kind", "item", "value", "typed", "sheet", "cell", "year", "name", "indicator", "label",
-                  "measure", "note", "blocked")
+                  "measure", "note", "blocked", "required")
 _PROGRESS_FIELDS = ("indicator", "unit", "role", "progress", "evidence", "files", "problems", "contact", "file",
                     "sheet", "row")
+CONTENT_FORMAT = 1  # bump when the packed layout changes (the ledger re-reads what it cannot unpack)
 
 
-def _pack_answer(a: Answer) -> tuple:
-    value = a.value
+def _pack_value(value):
     if isinstance(value, Fraction):
-        value = (value.numerator, value.denominator)
-    return (a.key, a.kind, a.item, value, a.typed, a.sheet, a.cell, a.year, a.name, a.indicator, a.label,
-            a.measure, a.note, a.blocked)
+        return f"{value.numerator}/{value.denominator}"
+    return value  # bool or None
 
 
-def _unpack_answer(t: tuple) -> Answer:
-    value = t[3]
-    if isinstance(value, tuple):
-        value = Fraction(*value)
-    return Answer(t[0], t[1], t[2], value, *t[4:])
+def _unpack_value(value, kind: str):
+    return Fraction(value) if isinstance(value, str) and kind != KIND_TEXT else value  # a text input keeps its text
+
+
+def _pack_typed(typed):
+    if typed is None or isinstance(typed, (str, bool, int, float)):
+        return typed
+    return values.raw_text(typed)  # dates and times: the text the cell showed
+
+
+def _pack_answer(a: Answer) -> list:
+    return [a.key, a.kind, a.item, _pack_value(a.value), _pack_typed(a.typed), a.sheet, a.cell, a.year, a.name,
+            a.indicator, a.label, a.measure, a.note, a.blocked, a.required]
+
+
+def _unpack_answer(t: list) -> Answer:
+    return Answer(t[0], t[1], t[2], _unpack_value(t[3], t[1]), *t[4:])
+
+
+def pack_content(answers, texts, progress) -> str:
+    """Answers, texts and progress entries as one JSON text (what the ledger stores per version)."""
+    import json
+
+    return json.dumps({"format": CONTENT_FORMAT, "answers": [_pack_answer(a) for a in answers],
+                       "texts": [_pack_answer(a) for a in texts],
+                       "progress": [[getattr(e, f) for f in _PROGRESS_FIELDS] for e in progress]},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def unpack_content(text: str) -> tuple[list[Answer], list[Answer], list[ProgressEntry]]:
+    import json
+
+    data = json.loads(text)
+    if data.get("format") != CONTENT_FORMAT:
+        raise ValueError(f"content format {data.get('format')}")
+    return ([_unpack_answer(t) for t in data["answers"]], [_unpack_answer(t) for t in data["texts"]],
+            [ProgressEntry(*e) for e in data["progress"]])
+
+
+def progress_entries(unit: str, rows: dict, texts: list[Answer], file: str) -> list[ProgressEntry]:
+    """What a unit wrote per indicator, from its text inputs (``texts``, kind "text", in sheet order): one entry per
+    indicator row, the texts of its sub-item rows appended as "11.3：…". ``rows``: key → IndicatorRow."""
+    by_key: dict[str, dict[str, Answer]] = {}
+    for t in texts:
+        by_key.setdefault(t.key, {})[t.item] = t
+    entries: dict[str, ProgressEntry] = {}
+    for key, cols in by_key.items():
+        spec = rows.get(key)
+        if spec is None:
+            continue
+        said = {header: (a.value or "") for header, a in cols.items()}
+        if not spec.is_item:
+            anchor = cols.get(layout.IND_PROGRESS.header) or next(iter(cols.values()))
+            entries[key] = ProgressEntry(key, unit, spec.role, *(said.get(c.header, "") for c in _TEXT_COLUMNS),
+                                         file, anchor.sheet, _row_of(anchor.cell))
+            continue
+        entry = entries.get(spec.number)
+        if entry is None:
+            continue
+        for col, attr in ((layout.IND_EVIDENCE, "evidence"), (layout.IND_FILES, "files"),
+                          (layout.IND_PROBLEMS, "problems"), (layout.IND_PROGRESS, "progress")):
+            text = said.get(col.header, "")
+            if text:
+                old = getattr(entry, attr)
+                setattr(entry, attr, f"{old}\n{key}：{text}" if old else f"{key}：{text}")
+    return list(entries.values())
+
+
+def _row_of(cell: str) -> int:
+    digits = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return int(digits) if digits.isdigit() else 0
 
 
 # ---------------------------------------------------------------- what each unit's workbook should hold
@@ -321,6 +408,21 @@ class Plan:
         return out
 
 
+def other_unit_named(plan: Plan, unit: str, name: str) -> str | None:
+    """The unit a file name names when it is not ``unit`` (a file sent for the wrong unit?), else None."""
+    mentioned = plan.mentioned(name)
+    return mentioned[0] if mentioned and unit not in mentioned else None
+
+
+def other_unit_mailing(project: Project, unit: str, sender: str) -> str | None:
+    """The unit whose address ``sender`` is, when that is not ``unit``, else None."""
+    address = (sender or "").strip().lower()
+    if not address:
+        return None
+    owners = [u.name for u in project.units if address in {e.strip().lower() for e in u.emails}]
+    return owners[0] if len(owners) == 1 and owners[0] != unit else None
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -352,7 +454,8 @@ def read_return(path_or_bytes, name: str | None, project: Project, *, plan: Plan
     import hashlib
 
     record = ReturnRecord(file=file or name, name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                          origin=origin, file_time=file_time, received_at=received_at, sender=sender)
+                          origin=origin, file_time=file_time, received_at=received_at, mailed_at=received_at,
+                          sender=sender)
     record.format = Path(name).suffix.lower().lstrip(".")
     _Reader(record, data, project, plan or Plan(project)).run()
     check_saved_time(record, arrived or received_at or record.file_time, now or datetime.now(timezone.utc))
@@ -559,6 +662,18 @@ def printable(text: str) -> str:
     return "/".join(parts)
 
 
+def local_clock(text: str) -> datetime | None:
+    """A time written as the local clock showed it (ODF's dc:date has no zone; LibreOffice writes the same clock
+    into an .xlsx's core.xml with a "Z", as verified with LibreOffice 7.4 saving at UTC+8): read in this
+    computer's time zone, which is the sender's for a county's returns. A time with a real offset keeps it."""
+    text = (text or "").strip()
+    moment = parse_time(text.rstrip("Zz"))
+    if moment is None:
+        return None
+    explicit = re.search(r"[+-]\d\d:?\d\d$", text)
+    return moment if explicit else moment.replace(tzinfo=None).astimezone()
+
+
 # ---------------------------------------------------------------- the reader
 
 
@@ -622,6 +737,9 @@ class _Reader:
         self._cut_after: dict[str, tuple[int, int]] = {}  # .xls sheets whose grid is cut once read
         self._visibility: dict[str, str] | None = None
         self._part_cache: dict[str, bytes] = {}
+        self.ods = False  # an OpenDocument spreadsheet (.ods): identity and saved time live in meta.xml
+        self._ods_meta: tuple[str, dict[str, str]] | None = None
+        self._ods_types: dict[tuple[str, int], dict[int, str]] = {}  # (sheet, column) → row → value-type
 
     # ------------------------------------------------------------ container and identity
     def run(self) -> None:
@@ -638,7 +756,7 @@ class _Reader:
             if not ({"Workbook", "Book"} & streams):
                 rec.refuse(R_FORMAT, reason="Word 等非 Excel ")
                 return
-            rec.format = "xls"
+            rec.format = "et" if rec.format == "et" else "xls"
         elif kind == "zip":
             try:
                 self.zf = zipfile.ZipFile(io.BytesIO(self.data))
@@ -653,10 +771,12 @@ class _Reader:
             if "xl/workbook.bin" in self.names:
                 rec.refuse(R_FORMAT, reason=".xlsb ")
                 return
-            if "xl/workbook.xml" not in self.names:
-                rec.refuse(R_FORMAT, reason="非 Excel（如 Word、WPS 文字、ODF）")
+            if "xl/workbook.xml" not in self.names and _is_ods(self.zf, self.names):
+                self.ods, rec.format = True, "ods"
+            elif "xl/workbook.xml" not in self.names:
+                rec.refuse(R_FORMAT, reason="非 Excel（如 Word、WPS 文字、ODF 文本）")
                 return
-            if rec.format not in ("xlsx", "xlsm"):
+            if rec.format not in ("xlsx", "xlsm") and not self.ods:
                 rec.format = "xlsm" if "xl/vbaProject.bin" in self.names else "xlsx"
             if "xl/vbaProject.bin" in self.names:
                 rec.add(R_MACROS)
@@ -668,11 +788,20 @@ class _Reader:
         except Exception as exc:  # calamine raises its own error types for every damage it meets
             if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
                 rec.refuse(R_ENCRYPTED)
+            elif rec.format == "et":
+                rec.refuse(R_FORMAT, reason="WPS 表格专用（.et）")
             else:
                 rec.refuse(R_UNREADABLE, reason=_short(exc))
             return
-        if self.zf is not None:
+        if self.ods:
+            rec.saved_at = self.ods_meta()[0]
+            rec.saved_from = SAVED_ODS if rec.saved_at else ""
+        elif self.zf is not None:
             rec.saved_at = self._core_modified()
+            rec.saved_from = SAVED_XLSX if rec.saved_at else ""
+        else:
+            rec.saved_at = ole_saved_time(self.data)
+            rec.saved_from = SAVED_XLS if rec.saved_at else ""
         if not self._identify():
             return
         unit_plan = self.plan.unit(rec.unit)
@@ -790,13 +919,43 @@ class _Reader:
         except Exception:  # defusedxml refuses entities; any damage means "no saved time"
             return ""
         text = (root.findtext(f"{{{NS_DCTERMS}}}modified", "") or "").strip()
-        moment = parse_time(text)
+        moment = local_clock(text) if self._by_libreoffice() else parse_time(text)
         if moment is None and text:  # 9999-12-31, 0001-01-01 or no time at all: ordered by the file's time
             self.record.add(R_SAVED_LATE, value=text[:40], why="不是有效的时间",
                             used=_shown_time(parse_time(self.record.file_time)) or "（未知）")
         return _iso(moment) if moment else ""
 
+    def _by_libreoffice(self) -> bool:
+        """Saved by LibreOffice (docProps/app.xml names it): its core.xml holds the local clock marked as UTC."""
+        if "docProps/app.xml" not in self.names:
+            return False
+        try:
+            head = self.zf.read("docProps/app.xml")[:4096]
+        except Exception:  # a damaged part (bad CRC, bad deflate stream …): not known to be LibreOffice
+            return False
+        return b"<Application>LibreOffice" in head or b"<Application>OpenOffice" in head
+
+    def ods_meta(self) -> tuple[str, dict[str, str]]:
+        """(saved time, identity properties) from meta.xml: dc:date and the user-defined properties."""
+        if self._ods_meta is None:
+            saved, found = "", {}
+            try:
+                root = parse_xml(self.zf.read("meta.xml")) if "meta.xml" in self.names else None
+            except Exception:  # damaged or hostile metadata: no saved time, no properties
+                root = None
+            if root is not None:
+                moment = local_clock(root.findtext(f".//{{{NS_DC}}}date", ""))
+                saved = _iso(moment) if moment else ""
+                for prop in root.iter(f"{{{NS_ODF_META}}}user-defined"):
+                    key = prop.get(f"{{{NS_ODF_META}}}name", "")
+                    if key in layout.IDENTITY_KEYS:
+                        found[key] = "".join(prop.itertext()).strip()
+            self._ods_meta = (saved, found)
+        return self._ods_meta
+
     def _custom_properties(self) -> dict[str, str]:
+        if self.ods:
+            return self.ods_meta()[1]
         if "docProps/custom.xml" not in self.names:
             return {}
         try:
@@ -875,25 +1034,20 @@ class _Reader:
         found_round = identity.get(layout.ID_ROUND, "")
         if found_round and project.round and found_round != project.round:
             rec.add(R_OTHER_ROUND, found=found_round, expected=project.round)
-        if mentioned and unit not in mentioned:
-            rec.add(R_WRONG_UNIT, how=f"文件名「{rec.name}」中的单位是「{mentioned[0]}」", found=mentioned[0])
-        if rec.sender:
-            owner = self._owner_of(rec.sender)
-            if owner and owner != unit:
-                rec.add(R_WRONG_UNIT, how=f"发件人 {rec.sender} 是「{owner}」的邮箱", found=owner)
+        other = other_unit_named(self.plan, unit, rec.name)
+        if other:
+            rec.add(R_WRONG_UNIT, how=f"文件名「{rec.name}」中的单位是「{other}」", found=other)
+        owner = other_unit_mailing(self.project, unit, rec.sender)
+        if owner:
+            rec.add(R_WRONG_UNIT, how=f"发件人 {rec.sender} 是「{owner}」的邮箱", found=owner)
         return True
-
-    def _owner_of(self, address: str) -> str | None:
-        address = address.strip().lower()
-        owners = [u.name for u in self.project.units if address in {e.strip().lower() for e in u.emails}]
-        return owners[0] if len(owners) == 1 else None
 
     # ------------------------------------------------------------ pictures
     def _pictures(self) -> None:
         """Every picture of the return (any format) and every one that cannot be extracted or placed."""
         try:
             if self.zf is None:
-                pictures, problems = find_xls_pictures(self.data) if self.record.format == "xls" else ([], [])
+                pictures, problems = find_xls_pictures(self.data) if self.record.format in ("xls", "et") else ([], [])
             elif "xl/workbook.xml" not in self.names:
                 pictures, problems = find_ods_pictures(self.zf, self.names)
             else:
@@ -1019,12 +1173,9 @@ class _Reader:
             c = index.get(col.header)
             return row[c] if c is not None and c < len(row) else None
 
-        entries: dict[str, ProgressEntry] = {}
         for r, key, spec, row in self._rows(sheet, grid, header, index, unit_plan.indicator_rows,
                                             layout.INDICATOR_INPUTS):
             texts = {col.header: self._cut(_text(raw_of(row, col)), sheet, cell(row, col)[1]) for col in _TEXT_COLUMNS}
-            if any(texts.values()):
-                rec.texts[key] = {h: t for h, t in texts.items() if t}
             evidence_given = bool(texts[layout.IND_EVIDENCE.header] or texts[layout.IND_FILES.header]
                                   or (rec.pictures and self._pictures_on(sheet, r)))
             label = f"指标{key}" if not spec.is_item else f"分项{key}"
@@ -1036,7 +1187,8 @@ class _Reader:
                     self._value_issues(notes, sheet, where, raw, values.show_value(value))
                 rec.answers.append(Answer(key, KIND_CLAIM, key, value, raw, sheet, where,
                                           indicator=spec.number, label=spec.claim or spec.name,
-                                          blocked=value is None and not values.is_blank(raw)))
+                                          blocked=value is None and not values.is_blank(raw),
+                                          required=f"{label} {layout.IND_CLAIM.header}" if where else ""))
                 if values.is_blank(raw) and where:
                     rec.add(R_BLANK, sheet=sheet, cell=where, label=f"{label} {layout.IND_CLAIM.header}")
                     rec.missing.append(f"{label} {layout.IND_CLAIM.header}")
@@ -1054,7 +1206,8 @@ class _Reader:
                                        points=fmt_number(spec.judged))
                 rec.answers.append(Answer(key, KIND_JUDGED, key, value, raw, sheet, where,
                                           indicator=spec.number, label=spec.name, measure="分",
-                                          blocked=value is None and not values.is_blank(raw)))
+                                          blocked=value is None and not values.is_blank(raw),
+                                          required=f"{label} {layout.IND_SELF.header}" if where else ""))
                 if values.is_blank(raw) and where:
                     rec.add(R_BLANK, sheet=sheet, cell=where, label=f"{label} {layout.IND_SELF.header}")
                     rec.missing.append(f"{label} {layout.IND_SELF.header}")
@@ -1063,26 +1216,19 @@ class _Reader:
                             label=label, value=f"{fmt_number(value)}分")
             elif not values.is_blank(raw) and _text(raw):
                 rec.add(R_NOT_ASKED, sheet=sheet, cell=where, value=values.raw_text(raw), why=_why(spec))
-            # progress and evidence
+            # progress and evidence: each text cell is an input of its own (a later version may leave it blank)
+            for col in _TEXT_COLUMNS:
+                text, where = texts[col.header], cell(row, col)[1]
+                required = f"{label} {col.header}" if col is layout.IND_PROGRESS and spec.progress_required else ""
+                if text or col is layout.IND_PROGRESS:  # the progress cell always: it anchors the row
+                    rec.text_answers.append(Answer(key, KIND_TEXT, col.header, text or None, raw_of(row, col), sheet, where,
+                                            indicator=spec.number, label=f"{label} {col.header}",
+                                            required=required if where else ""))
             if spec.progress_required and not texts[layout.IND_PROGRESS.header]:
                 where = cell(row, layout.IND_PROGRESS)[1]
                 rec.add(R_BLANK, sheet=sheet, cell=where, label=f"{label} {layout.IND_PROGRESS.header}")
                 rec.missing.append(f"{label} {layout.IND_PROGRESS.header}")
-            if not spec.is_item:
-                entries[key] = ProgressEntry(key, rec.unit, spec.role, texts[layout.IND_PROGRESS.header],
-                                             texts[layout.IND_EVIDENCE.header], texts[layout.IND_FILES.header],
-                                             texts[layout.IND_PROBLEMS.header], texts[layout.IND_CONTACT.header],
-                                             rec.file, sheet, r + 1)
-            else:
-                entry = entries.get(spec.number)
-                if entry is not None:
-                    for col, attr in ((layout.IND_EVIDENCE, "evidence"), (layout.IND_FILES, "files"),
-                                      (layout.IND_PROBLEMS, "problems"), (layout.IND_PROGRESS, "progress")):
-                        text = texts[col.header]
-                        if text:
-                            old = getattr(entry, attr)
-                            setattr(entry, attr, f"{old}\n{key}：{text}" if old else f"{key}：{text}")
-        rec.progress = list(entries.values())
+        rec.progress = progress_entries(rec.unit, unit_plan.indicator_rows, rec.text_answers, rec.file)
         self._check_visible(sheet)
         # which indicator each picture belongs to, by the key of the row it sits on
         kc = index[layout.IND_KEY.header]
@@ -1142,7 +1288,7 @@ class _Reader:
                 continue
             rec.answers.append(Answer(key, KIND_DATA, item.key, value, raw, sheet, where,
                                       year=spec.year, indicator=numbers, label=label, measure=item.unit, note=note,
-                                      blocked=blocked))
+                                      blocked=blocked, required=label if not spec.optional and where else ""))
             if values.is_blank(raw) or values.R_NONE_WORD in notes:
                 if not spec.optional and where:
                     rec.add(R_BLANK, sheet=sheet, cell=where, label=label)
@@ -1158,6 +1304,8 @@ class _Reader:
     def _percent_format(self, sheet: str, r: int, c: int) -> bool | None:
         """Whether the cell shows a percent format (Excel then holds 12.5% as 0.125); None when unknown."""
         try:
+            if self.ods:
+                return self._ods_percent(sheet, r, c)
             if self.zf is not None:
                 return self._xlsx_percent(sheet, r, c)
             return self._xls_percent(sheet, r, c)
@@ -1178,6 +1326,12 @@ class _Reader:
             xml = self.part_bytes(part).decode("utf-8", "replace")
             styles = self._styles_of[(sheet, c)] = _column_styles(xml, col_letters(c))
         return styles.get(r + 1, 0) in self._percent_xf
+
+    def _ods_percent(self, sheet: str, r: int, c: int) -> bool | None:
+        """ODF keeps the kind of every value: a cell shown as a percentage has value-type "percentage"."""
+        if (sheet, c) not in self._ods_types:
+            self._ods_types[(sheet, c)] = _ods_value_types(self.zf.read("content.xml"), sheet, c)
+        return self._ods_types[(sheet, c)].get(r) == "percentage"
 
     def _xls_percent(self, sheet: str, r: int, c: int) -> bool | None:
         try:
@@ -1288,6 +1442,80 @@ def _column_styles(xml: str, letters: str) -> dict[int, int]:
         style = _STYLE_ATTR.search(m.group(0))
         out[int(m.group(1))] = int(style.group(1)) if style else 0
     return out
+
+
+def _is_ods(zf: zipfile.ZipFile, names: set[str]) -> bool:
+    """An OpenDocument spreadsheet: its first entry ``mimetype`` says so (and content.xml holds the sheets)."""
+    if "mimetype" not in names or "content.xml" not in names:
+        return False
+    try:
+        return zf.read("mimetype").strip() == ODS_MIMETYPE
+    except Exception:  # a damaged entry: not an OpenDocument spreadsheet we can read
+        return False
+
+
+def _ods_value_types(content: bytes, sheet: str, col: int) -> dict[int, str]:
+    """Row → office:value-type of one column of one sheet of an ODF content.xml (0-based)."""
+    out: dict[int, str] = {}
+    root = parse_xml(content)
+    t, o = f"{{{NS_ODF_TABLE}}}", f"{{{NS_ODF_OFFICE}}}"
+    table = next((tb for tb in root.iter(f"{t}table") if tb.get(f"{t}name") == sheet), None)
+    if table is None:
+        return out
+    r = 0
+    for row in table.iter(f"{t}table-row"):
+        rows = _repeat(row.get(f"{t}number-rows-repeated"))
+        c = 0
+        for cell in row:
+            if cell.tag not in (f"{t}table-cell", f"{t}covered-table-cell"):
+                continue
+            span = _repeat(cell.get(f"{t}number-columns-repeated"))
+            if c <= col < c + span:
+                kind = cell.get(f"{o}value-type", "")
+                if kind:
+                    for n in range(min(rows, 10_000)):
+                        out[r + n] = kind
+                break
+            c += span
+            if c > col:
+                break
+        r += rows
+    return out
+
+
+def _repeat(text) -> int:
+    try:
+        return max(1, int(text)) if text else 1
+    except ValueError:
+        return 1
+
+
+def ole_saved_time(data: bytes) -> str:
+    """The last-saved time of an OLE workbook (.xls, .et) from its SummaryInformation property set (PIDSI 13,
+    a FILETIME in UTC), ISO 8601; "" when absent or unreadable."""
+    import struct
+    from datetime import timedelta
+
+    try:
+        from xlrd.compdoc import CompDoc
+
+        stream = CompDoc(data, logfile=io.StringIO()).get_named_stream("\x05SummaryInformation")
+        if not stream or len(stream) < 48:
+            return ""
+        base = struct.unpack_from("<I", stream, 44)[0]  # offset of the first (only) property set
+        _, count = struct.unpack_from("<II", stream, base)
+        for n in range(min(count, 1024)):
+            pid, offset = struct.unpack_from("<II", stream, base + 8 + 8 * n)
+            if pid != 13:  # PIDSI_LASTSAVE_DTM
+                continue
+            vtype, ticks = struct.unpack_from("<IQ", stream, base + offset)
+            if vtype & 0xFFFF != 64 or not ticks:  # VT_FILETIME; 0 means "never saved"
+                return ""
+            moment = datetime(1601, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=ticks // 10)
+            return _iso(moment)
+    except Exception:  # a damaged property set only means "no saved time"
+        return ""
+    return ""
 
 
 def _why(spec: IndicatorRow) -> str:

@@ -1,11 +1,13 @@
 """Write what a collect found for people: 回收登记.xlsx (every file seen and why it was taken or not, the
 units, every issue) and 合并结果.xlsx (every answer, who gave it and whether it is scored; progress; evidence).
 
-Writes only these two files, atomically; user text is always written as text, never as a formula or link.
+Writes only the path it is given (a path staged by ``zonekit.files.OutputSet``); user text is always written as
+text, never as a formula or link.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
@@ -16,13 +18,15 @@ from xlsxwriter.utility import xl_col_to_name
 from zonekit import layout
 from zonekit.evidence import picture_rows, write_link
 from zonekit.exact import fmt_exact_percent
-from zonekit.files import atomic_path
 from zonekit.intake import parse_time
 from zonekit.pages import setup_print
+from zonekit.summary import text_lines
+from zonekit.versions import shown_time
 
 WRITER_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                   "strings_to_urls": False}
 KIND_NAMES = {"data": "数据", "list": "名单", "claim": "是否达到", "judged": "自评分", "national": "全国数据"}
+LINE = 15  # points per line of wrapped text
 
 
 def _local(text: str) -> str:
@@ -32,35 +36,48 @@ def _local(text: str) -> str:
 
 def _stamp(result) -> datetime:
     """A creation time that depends on the inputs only, so a re-run writes the same workbook."""
-    times = [parse_time(r.received_at or r.order_time) for r in result.returns]
+    times = [parse_time(r.received_at or r.saved_at or r.file_time) for r in result.returns]
     known = [t for t in times if t is not None]
     moment = max(known) if known else datetime(2000, 1, 1, tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 class _Sheet:
-    """A plain table: header row, frozen, filtered; every cell a string unless it is a count."""
+    """A plain table: header row, frozen, filtered, printed landscape on A4 with the header on every page (only
+    the first ``printed`` columns); every cell a string unless it is a count; rows as high as their wrapped text
+    (LibreOffice does not grow them by itself)."""
 
-    def __init__(self, wb, name: str, columns, fmt_head, fmt_text, fmt_num):
+    def __init__(self, wb, name: str, columns, fmt_head, fmt_text, fmt_num, printed: int | None = None):
         self.ws = wb.add_worksheet(name)
         self.columns = columns
         self.text, self.num = fmt_text, fmt_num
         for i, col in enumerate(columns):
             self.ws.set_column(i, i, col.width)
             self.ws.write_string(0, i, col.header, fmt_head)
+        self.ws.set_row(0, LINE * max(text_lines(c.header, c.width) for c in columns) + 4)
         self.ws.freeze_panes(1, 0)
+        setup_print(self.ws, header_row=0)
+        self.printed = printed or len(columns)
         self.row = 1
 
     def add(self, cells) -> None:
+        lines = 1
         for i, value in enumerate(cells):
             if isinstance(value, int) and not isinstance(value, bool):
                 self.ws.write_number(self.row, i, value, self.num)
             else:
-                self.ws.write_string(self.row, i, "" if value is None else str(value), self.text)
+                text = "" if value is None else str(value)
+                self.ws.write_string(self.row, i, text, self.text)
+                if text and i < self.printed:
+                    lines = max(lines, text_lines(text, self.columns[i].width))
+        if lines > 1:
+            self.ws.set_row(self.row, min(LINE * lines + 3, 409))
         self.row += 1
 
     def finish(self) -> None:
         self.ws.autofilter(0, 0, max(self.row - 1, 1), len(self.columns) - 1)
+        if self.printed < len(self.columns):
+            self.ws.print_area(0, 0, max(self.row - 1, 1), self.printed - 1)
 
 
 def _workbook(path: Path, title: str, result):
@@ -72,32 +89,54 @@ def _workbook(path: Path, title: str, result):
     return wb, head, text, num
 
 
+def versions_text(merge) -> str:
+    """'共3版；采用第3版，沿用第1版12项' — which of a unit's versions its values come from."""
+    if merge is None or len(merge.versions) < 2:
+        return ""
+    parts = [f"共{len(merge.versions)}版", f"采用{merge.label(merge.newest)}"]
+    older = [f"{merge.label(v)}{merge.used[n]}项" for n, v in enumerate(merge.versions[:-1]) if merge.used.get(n)]
+    if older:
+        parts[-1] += "，沿用" + "、".join(older)
+    return "；".join(parts)
+
+
+def time_source(entry) -> str:
+    """Where 保存时间 comes from, as a clerk reads it: inside the file (which part) or the file's own time."""
+    if entry.saved_from:
+        return "表内保存时间"  # which part of the file is named in the reasons (R401)
+    return "文件修改时间" if entry.file_time else ""
+
+
 def write_intake_log(target: Path, result) -> Path:
-    """回收登记.xlsx: 回收文件 (every file seen), 单位情况 (per unit), 问题清单 (every issue)."""
-    with atomic_path(target) as tmp:
-        wb, head, text, num = _workbook(tmp, "回收登记", result)
-        files = _Sheet(wb, layout.SHEET_INTAKE_FILES, layout.INTAKE_FILE_COLUMNS, head, text, num)
-        for n, r in enumerate(result.returns, start=1):
-            files.add([n, r.file, r.size, r.sha256, r.unit, r.identified_by, _local(r.saved_at),
-                       _local(r.received_at), r.status, r.reason, len(r.errors), len(r.warnings)])
-        files.finish()
-        units = _Sheet(wb, layout.SHEET_INTAKE_UNITS, layout.INTAKE_UNIT_COLUMNS, head, text, num)
-        for u in result.units:
-            units.add([u.unit, u.state, u.last_file, _local(u.received_at), len(u.errors), len(u.warnings),
-                       layout.LIST_SEPARATOR.join(u.missing)])
-        units.finish()
-        problems = _Sheet(wb, layout.SHEET_ISSUES, layout.INTAKE_ISSUE_COLUMNS, head, text, num)
-        status_of = {r.file: r.status for r in result.returns}
-        for i in result.issues.issues:
-            problems.add([i.severity, i.code, i.unit, i.file, i.sheet, i.cell, i.value, i.message,
-                          status_of.get(i.file, "")])
-        problems.finish()
-        # 图片: every picture each file carried (issue 16; rows from zonekit.evidence.picture_rows)
-        pictures = _Sheet(wb, layout.SHEET_INTAKE_PICTURES, layout.INTAKE_PICTURE_COLUMNS, head, text, num)
-        for row in picture_rows(result):
-            pictures.add(row)
-        pictures.finish()
-        wb.close()
+    """回收登记.xlsx at ``target``: 回收文件 (every place a file was found: file, unit, status, reason first; each
+    unit's versions and how many values each gave; the saved time to the second and where it came from; hashes
+    last), 单位情况 (per unit: state, versions, what is missing), 问题清单 (the issues that still apply), 图片
+    (every picture each file carried and what became of it)."""
+    wb, head, text, num = _workbook(target, "回收登记", result)
+    files = _Sheet(wb, layout.SHEET_INTAKE_FILES, layout.INTAKE_FILE_COLUMNS, head, text, num,
+                   printed=layout.INTAKE_FILE_PRINTED)
+    for r in result.returns:
+        files.add([r.file, r.unit, r.status, r.reason, r.version, r.used, shown_time(r.saved_at or r.file_time),
+                   time_source(r), shown_time(r.received_at), len(r.errors), len(r.warnings), r.identified_by,
+                   r.size, r.sha256])
+    files.finish()
+    units = _Sheet(wb, layout.SHEET_INTAKE_UNITS, layout.INTAKE_UNIT_COLUMNS, head, text, num)
+    for u in result.units:
+        units.add([u.unit, u.state, u.last_file, _local(u.received_at), versions_text(result.merges.get(u.unit)),
+                   len(u.errors), len(u.warnings), layout.LIST_SEPARATOR.join(u.missing)])
+    units.finish()
+    problems = _Sheet(wb, layout.SHEET_ISSUES, layout.INTAKE_ISSUE_COLUMNS, head, text, num)
+    status_of = {r.file: r.status for r in result.returns}
+    for i in result.issues.issues:
+        problems.add([i.severity, i.code, i.unit, i.file, i.sheet, i.cell, i.value, i.message,
+                      status_of.get(i.file, "")])
+    problems.finish()
+    # 图片: every picture each file carried (issue 16; rows from zonekit.evidence.picture_rows)
+    pictures = _Sheet(wb, layout.SHEET_INTAKE_PICTURES, layout.INTAKE_PICTURE_COLUMNS, head, text, num)
+    for row in picture_rows(result):
+        pictures.add(row)
+    pictures.finish()
+    wb.close()
     return target
 
 
@@ -109,7 +148,7 @@ def write_merged(target: Path, result) -> Path:
     scheme = result.project.scheme
     names = {ind.number: ind.name for ind in scheme.indicators}
     label = scheme.indicator_label
-    with atomic_path(target) as tmp:
+    with nullcontext(target) as tmp:  # target is staged by the caller's OutputSet
         wb, head, text, num = _workbook(tmp, "合并结果", result)
         figures = _Figures(wb)
         answers = _Sheet(wb, layout.SHEET_ANSWERS, layout.ANSWER_COLUMNS, head, text, num)
@@ -135,7 +174,8 @@ def write_merged(target: Path, result) -> Path:
         for e in result.evidence:
             evidence.add([e.indicator, names.get(e.indicator, ""), e.unit, e.path, "", f"{e.kind}，来自 {e.source} "
                           f"{e.sheet}!{e.cell}"])
-            write_link(evidence.ws, evidence.row - 1, 4, result.project.output / e.path, target.parent, text="打开")
+            write_link(evidence.ws, evidence.row - 1, 4, result.project.output / e.path, result.project.output,
+                       text="打开")  # linked from where 合并结果.xlsx lands, not from its staged copy
         evidence.finish()
         for sheet in (answers, progress, evidence):
             setup_print(sheet.ws, 0)

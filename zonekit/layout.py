@@ -300,13 +300,15 @@ STATE_REPORTED = "已报"
 STATE_MISSING = "未报"
 STATE_LATE = "逾期"
 STATE_RETURNED = "退回"
-INTAKE_FILE_COLUMNS = (Column("序号", width=6), Column("文件", width=48), Column("大小（字节）", width=11),
-                       Column("SHA-256", width=20), Column("单位", width=24), Column("识别方式", width=10),
-                       Column("保存时间", width=17), Column("收到时间", width=17), Column("状态", width=8),
-                       Column("原因", width=60), Column("错误", width=6), Column("警告", width=6))
-INTAKE_UNIT_COLUMNS = (Column("单位名称", width=26), Column("状态", width=8), Column("最后文件", width=40),
-                       Column("收到时间", width=17), Column("错误", width=6), Column("警告", width=6),
-                       Column("未填项", width=60))
+INTAKE_FILE_COLUMNS = (Column("文件", width=34), Column("单位", width=14), Column("状态", width=7),
+                       Column("原因", width=40), Column("版本", width=6), Column("采用项数", width=6),
+                       Column("保存时间", width=18), Column("时间来源", width=13), Column("收到时间", width=18),
+                       Column("错误", width=5), Column("警告", width=5), Column("识别方式", width=9),
+                       Column("大小（字节）", width=10), Column("SHA-256", width=66))
+INTAKE_FILE_PRINTED = 11  # columns printed (文件 … 警告); identification, size and hash stay on screen
+INTAKE_UNIT_COLUMNS = (Column("单位名称", width=18), Column("状态", width=7), Column("最后文件", width=30),
+                       Column("收到时间", width=17), Column("版本", width=24), Column("错误", width=5),
+                       Column("警告", width=5), Column("未填项", width=60))
 MERGED_PROGRESS_COLUMNS = (Column("指标编号", width=8), Column("三级指标", width=30), Column("单位", width=22),
                            Column("角色", width=6), Column("工作进展", width=40), Column("佐证材料说明", width=30),
                            Column("佐证材料清单", width=26), Column("存在问题", width=24), Column("联系人及电话", width=14),
@@ -371,3 +373,7 @@ PROBLEM_FILL = "#FFC7CE"  # cells of a refilled workbook that have a problem; a 
 PROBLEM_COLOUR = "浅红色"
 REFILLED_BOOK_FILE = "{seq}-{unit}-填报表（续填）.xlsx"  # the unit's workbook with its answers filled back in
 GUIDE_REFILL = "续填说明"  # row label in 填报说明 of a refilled workbook
+
+# ---------------------------------------------------------------- the project's ledger of returns (issue 12, appended)
+LEDGER_DIR = ".zonekit"  # in the project folder
+LEDGER_FILE = "ledger.sqlite3"  # every file collect has seen, every answer of every version (zonekit.ledger)

@@ -133,17 +133,19 @@ def refill_return(project: Project, record: ReturnRecord, when: datetime | None 
 
 
 def adopted_returns(collected) -> dict[str, ReturnRecord]:
-    """unit → its adopted return, from a zonekit.collect.CollectResult (until the ledger holds merged answers)."""
-    return {r.unit: r for r in collected.returns if r.status == layout.STATUS_ADOPTED and r.unit}
+    """unit → its versions merged into one return (zonekit.collect.merged_returns of a CollectResult)."""
+    from zonekit.collect import merged_returns
+
+    return merged_returns(collected)
 
 
 def refill_units(project: Project, units: Iterable[str]) -> dict[str, Refilled]:
-    """The refilled workbooks of ``units`` that have an adopted return, from the returns folder as it is now
-    (read again, outputs untouched: the answers are not stored between runs yet)."""
-    from zonekit.collect import collect
+    """The refilled workbooks of ``units`` that sent a readable return, from the ledger of the last collect
+    (before any collect: the returns folder as it is now, read without writing anything)."""
+    from zonekit.collect import collect, from_ledger, has_collected
 
     wanted = set(units)
-    records = adopted_returns(collect(project, write=False))
+    records = adopted_returns(from_ledger(project) if has_collected(project) else collect(project, write=False))
     return {unit: refill_return(project, record) for unit, record in records.items() if unit in wanted}
 
 

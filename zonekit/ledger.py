@@ -1,0 +1,345 @@
+"""The project's ledger: every file collect has ever seen, every answer of every version, the pictures in them and
+what `status` needs, in one SQLite file inside the project (``.zonekit/ledger.sqlite3``).
+
+A run's writes are one transaction (a killed run leaves the ledger as it was); nothing is ever deleted from it but
+the cache of files on disk. Imports only the standard library and zonekit.layout, so `zonekit status` stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from zonekit import layout
+from zonekit.errors import LedgerError
+
+# ---------------------------------------------------------------- schema, one migration per version
+
+# Version 1. Answers, texts and progress of a version are one JSON document (zonekit.intake.pack_content): written
+# once by the worker that read the file, read back whole when a unit's versions are merged; the ``answers`` view
+# shows them as rows. Fractions are "numerator/denominator" text, so every value is kept exactly.
+SCHEMA_1 = """
+CREATE TABLE rounds (            -- 填报轮次: versions and answers of one round never mix with another's
+    name TEXT PRIMARY KEY,
+    started TEXT NOT NULL,       -- ISO 8601, the first collect of the round
+    closed TEXT                  -- set when the next round starts (zonekit round start)
+);
+CREATE TABLE runs (              -- one per collect that committed
+    id INTEGER PRIMARY KEY,
+    round TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT,
+    context TEXT NOT NULL,       -- fingerprint of what reading a return depends on (units, 任务分解, scheme …)
+    zonekit TEXT NOT NULL,
+    files INTEGER NOT NULL DEFAULT 0,  -- files found
+    opened INTEGER NOT NULL DEFAULT 0  -- of which were opened (the rest came from the ledger)
+);
+CREATE TABLE versions (          -- one per distinct content received: a version of a unit's return, or a refused
+    id INTEGER PRIMARY KEY,      -- or skipped file
+    round TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    variant TEXT NOT NULL DEFAULT '',  -- '' when reading it does not depend on its file name or sender
+    context TEXT NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0,
+    format TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL DEFAULT '',     -- the file name it was read under
+    sender TEXT NOT NULL DEFAULT '',
+    unit TEXT NOT NULL DEFAULT '',
+    identified_by TEXT NOT NULL DEFAULT '',
+    identity TEXT NOT NULL DEFAULT '{}',
+    saved_at TEXT NOT NULL DEFAULT '', -- the saved time inside the file, ISO 8601 UTC
+    saved_from TEXT NOT NULL DEFAULT '',  -- core.xml | SummaryInformation | meta.xml
+    ordered_at TEXT NOT NULL DEFAULT '',  -- when saved_at is not believable (later than arrival): its arrival
+    state TEXT NOT NULL,         -- read | refused | skipped
+    issues TEXT NOT NULL DEFAULT '[]', -- [[code, severity, message, unit, sheet, cell, value], …]
+    missing TEXT NOT NULL DEFAULT '[]',
+    content TEXT,                -- {"format", "answers", "texts", "progress"}; NULL when nothing was read
+    seen_at TEXT NOT NULL,       -- when zonekit received it
+    run INTEGER NOT NULL REFERENCES runs(id),
+    UNIQUE (sha256, variant, context, round)
+);
+CREATE INDEX versions_unit ON versions (round, unit);
+CREATE TABLE locations (         -- every place a version was found; kept when the file is moved or deleted
+    id INTEGER PRIMARY KEY,
+    version INTEGER NOT NULL REFERENCES versions(id),
+    path TEXT NOT NULL,          -- as 回收登记 shows it ('!' inside archives and e-mails)
+    source TEXT NOT NULL,        -- the file on disk holding it (sources.path)
+    origin TEXT NOT NULL,        -- JSON: how to read its bytes again (path, zip:member, eml:n …)
+    file_time TEXT NOT NULL DEFAULT '',
+    mailed_at TEXT NOT NULL DEFAULT '',
+    sender TEXT NOT NULL DEFAULT '',
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    first_run INTEGER NOT NULL,
+    last_run INTEGER NOT NULL,
+    present INTEGER NOT NULL DEFAULT 1,  -- found by the last collect
+    UNIQUE (path, version)
+);
+CREATE INDEX locations_source ON locations (source);
+CREATE TABLE sources (           -- files on disk as the last collect saw them: unchanged ones are not opened again
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    context TEXT NOT NULL,
+    round TEXT NOT NULL,
+    run INTEGER NOT NULL
+);
+CREATE TABLE pictures (          -- pictures in a version, by the cell they sit on (evidence across versions)
+    version INTEGER NOT NULL REFERENCES versions(id),
+    seq INTEGER NOT NULL,
+    sheet TEXT NOT NULL, cell TEXT NOT NULL, row INTEGER NOT NULL, col INTEGER NOT NULL,
+    member TEXT NOT NULL, kind TEXT NOT NULL, indicator TEXT NOT NULL, key TEXT NOT NULL,
+    sha256 TEXT NOT NULL,        -- of the image bytes: the same image in any version is the same picture
+    size INTEGER NOT NULL, name TEXT NOT NULL,
+    numbers TEXT NOT NULL,       -- JSON: every indicator the row feeds
+    PRIMARY KEY (version, seq)
+);
+CREATE TABLE evidence (          -- pictures the last collect copied into 3-输出/佐证材料
+    path TEXT PRIMARY KEY,       -- relative to 3-输出
+    version INTEGER NOT NULL,
+    unit TEXT NOT NULL, indicator TEXT NOT NULL, source TEXT NOT NULL,
+    sheet TEXT NOT NULL, cell TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL, received_at TEXT NOT NULL,
+    numbers TEXT NOT NULL,       -- JSON: every indicator it is evidence for
+    kept TEXT NOT NULL           -- '' or the newer file that no longer carries it
+);
+CREATE TABLE snapshots (         -- results kept for commands that must not re-read (status)
+    name TEXT PRIMARY KEY,
+    written TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE VIEW answers AS           -- every answer and text of every version, one row each
+    SELECT v.id AS version, v.round, v.unit, json_extract(a.value, '$[1]') AS kind,
+           json_extract(a.value, '$[0]') AS key, json_extract(a.value, '$[2]') AS item,
+           json_extract(a.value, '$[7]') AS year, json_extract(a.value, '$[10]') AS label,
+           json_extract(a.value, '$[4]') AS typed, json_extract(a.value, '$[3]') AS value,
+           json_extract(a.value, '$[5]') || '!' || json_extract(a.value, '$[6]') AS cell
+    FROM versions v, json_each(v.content, '$.answers') a WHERE v.content IS NOT NULL
+    UNION ALL
+    SELECT v.id, v.round, v.unit, 'text', json_extract(a.value, '$[0]'), json_extract(a.value, '$[2]'), NULL,
+           json_extract(a.value, '$[10]'), json_extract(a.value, '$[4]'), json_extract(a.value, '$[3]'),
+           json_extract(a.value, '$[5]') || '!' || json_extract(a.value, '$[6]')
+    FROM versions v, json_each(v.content, '$.texts') a WHERE v.content IS NOT NULL;
+"""
+
+MIGRATIONS = {1: SCHEMA_1}
+VERSION = max(MIGRATIONS)
+BUSY_SECONDS = 20  # another collect of the same project holds the ledger: wait this long, then say so
+
+
+def ledger_path(root: Path | str) -> Path:
+    return Path(root) / layout.LEDGER_DIR / layout.LEDGER_FILE
+
+
+@dataclass(slots=True)
+class Source:
+    size: int
+    mtime_ns: int
+    context: str
+    round: str
+
+
+class Ledger:
+    """One project's ledger. Reads run outside transactions; a collect wraps its writes in ``begin``/``commit``."""
+
+    def __init__(self, path: Path | str | None):
+        """``path`` None: a ledger in memory (a collect that must leave the project folder untouched)."""
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path) if self.path else ":memory:", timeout=BUSY_SECONDS,
+                                      isolation_level=None)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA synchronous = FULL")  # a commit is on disk before collect says it is done
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(_message(exc, self.path)) from None
+
+    @classmethod
+    def open(cls, root: Path | str, *, create: bool = True) -> "Ledger | None":
+        """The ledger of the project in ``root``; None when it has none and ``create`` is false."""
+        path = ledger_path(root)
+        if not create and not path.is_file():
+            return None
+        return cls(path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if self.db.in_transaction:
+            self.db.rollback()
+        self.close()
+
+    # ------------------------------------------------------------ schema
+    def _migrate(self) -> None:
+        found = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if found > VERSION:
+            raise LedgerError(f"回收台账 {self.path} 由较新版本的 zonekit 写入（台账版本 {found}，本程序只认识到 "
+                              f"{VERSION}）。请升级 zonekit 后重试。")
+        for version in range(found + 1, VERSION + 1):
+            # one transaction per step: a failed migration leaves the ledger at the previous version
+            self.db.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[version]}\nPRAGMA user_version = {version};\n"
+                                  "COMMIT;")
+
+    @property
+    def version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    # ------------------------------------------------------------ one collect
+    def begin(self, round_name: str, context: str, now: str, zonekit_version: str) -> int:
+        """Start a run's transaction (waiting for another collect to finish); returns the run id."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(_message(exc, self.path)) from None
+        self.db.execute("INSERT OR IGNORE INTO rounds (name, started) VALUES (?, ?)", (round_name, now))
+        cur = self.db.execute("INSERT INTO runs (round, started, context, zonekit) VALUES (?, ?, ?, ?)",
+                              (round_name, now, context, zonekit_version))
+        return cur.lastrowid
+
+    def commit(self) -> None:
+        try:
+            self.db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(_message(exc, self.path)) from None
+
+    def rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.rollback()
+
+    def finish(self, run: int, now: str, files: int, opened: int) -> None:
+        """Close a run: what it did not find is no longer present; files it did not see leave the cache."""
+        self.db.execute("UPDATE locations SET present = 0 WHERE last_run < ? AND present = 1", (run,))
+        self.db.execute("DELETE FROM sources WHERE run < ?", (run,))
+        self.db.execute("UPDATE runs SET finished = ?, files = ?, opened = ? WHERE id = ?", (now, files, opened, run))
+
+    # ------------------------------------------------------------ files on disk
+    def sources(self) -> dict[str, Source]:
+        return {row[0]: Source(*row[1:]) for row in
+                self.db.execute("SELECT path, size, mtime_ns, context, round FROM sources")}
+
+    def set_source(self, path: str, size: int, mtime_ns: int, context: str, round_name: str, run: int) -> None:
+        self.db.execute("INSERT INTO sources (path, size, mtime_ns, context, round, run) VALUES (?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+                        "context = excluded.context, round = excluded.round, run = excluded.run",
+                        (path, size, mtime_ns, context, round_name, run))
+
+    def leaves(self, round_name: str) -> dict[str, list[sqlite3.Row]]:
+        """source → the locations the last collect found in it (workbooks inside a zip, a mail …), in order."""
+        out: dict[str, list] = {}
+        for row in self.db.execute(
+                "SELECT l.source, l.version, l.path, l.origin, l.file_time, l.mailed_at, l.sender FROM locations l "
+                "JOIN versions v ON v.id = l.version WHERE l.present = 1 AND v.round = ? ORDER BY l.id",
+                (round_name,)):
+            out.setdefault(row[0], []).append(row[1:])
+        return out
+
+    def sizes(self, round_name: str) -> set[int]:
+        """Sizes of the versions received in the round: a file of another size cannot be one of them."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT size FROM versions WHERE round = ? AND sha256 != ''",
+                                              (round_name,))}
+
+    # ------------------------------------------------------------ versions and where they were found
+    def find(self, sha256: str, context: str, round_name: str) -> list[tuple[int, str]]:
+        """(id, variant) of the versions with this content read in this context and round."""
+        return self.db.execute("SELECT id, variant FROM versions WHERE sha256 = ? AND context = ? AND round = ?",
+                               (sha256, context, round_name)).fetchall()
+
+    def add_version(self, row: dict, pictures: list[tuple]) -> int:
+        columns = ", ".join(row)
+        cur = self.db.execute(f"INSERT INTO versions ({columns}) VALUES ({', '.join('?' * len(row))})",
+                              tuple(row.values()))
+        version = cur.lastrowid
+        if pictures:
+            self.db.executemany("INSERT INTO pictures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                [(version, n, *p) for n, p in enumerate(pictures)])
+        return version
+
+    def found(self, version: int, path: str, source: str, origin: tuple, file_time: str, mailed_at: str,
+              sender: str, run: int, now: str) -> None:
+        """Record that ``version`` was found at ``path`` in this run."""
+        self.db.execute(
+            "INSERT INTO locations (version, path, source, origin, file_time, mailed_at, sender, first_seen, "
+            "last_seen, first_run, last_run, present) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
+            "ON CONFLICT (path, version) DO UPDATE SET source = excluded.source, origin = excluded.origin, "
+            "file_time = excluded.file_time, mailed_at = excluded.mailed_at, sender = excluded.sender, "
+            "last_seen = excluded.last_seen, last_run = excluded.last_run, present = 1",
+            (version, path, source, json.dumps(list(origin)), file_time, mailed_at, sender,  # ASCII: names may
+             # carry undecodable bytes as surrogates
+             now, now, run, run))
+
+    def versions(self, round_name: str) -> list[sqlite3.Row]:
+        """Every version of the round without its content, oldest receipt first."""
+        return self._rows("SELECT id, sha256, variant, context, size, format, name, sender, unit, identified_by, "
+                          "identity, saved_at, saved_from, ordered_at, state, issues, missing, seen_at, run "
+                          "FROM versions "
+                          "WHERE round = ? ORDER BY id", (round_name,))
+
+    def content(self, version: int) -> str | None:
+        row = self.db.execute("SELECT content FROM versions WHERE id = ?", (version,)).fetchone()
+        return row[0] if row else None
+
+    def locations(self, round_name: str) -> list[sqlite3.Row]:
+        """Every place a version of the round was found, by path."""
+        return self._rows("SELECT l.id, l.version, l.path, l.source, l.origin, l.file_time, l.mailed_at, l.sender, "
+                          "l.first_seen, l.last_seen, l.present FROM locations l JOIN versions v ON v.id = l.version "
+                          "WHERE v.round = ? ORDER BY l.path, l.id", (round_name,))
+
+    def pictures(self, version: int) -> list[tuple]:
+        """(sheet, cell, row, col, member, kind, indicator, key, sha256, size, name, numbers as JSON)."""
+        return self.db.execute("SELECT sheet, cell, row, col, member, kind, indicator, key, sha256, size, name, "
+                               "numbers FROM pictures WHERE version = ? ORDER BY seq", (version,)).fetchall()
+
+    # ------------------------------------------------------------ evidence and snapshots
+    def evidence(self) -> list[sqlite3.Row]:
+        return self._rows("SELECT path, version, unit, indicator, source, sheet, cell, kind, size, sha256, "
+                          "received_at, numbers, kept FROM evidence ORDER BY path")
+
+    def set_evidence(self, rows: list[tuple]) -> None:
+        self.db.execute("DELETE FROM evidence")
+        self.db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def snapshot(self, name: str) -> dict | None:
+        row = self.db.execute("SELECT data FROM snapshots WHERE name = ?", (name,)).fetchone()
+        try:
+            return json.loads(row[0]) if row else None
+        except ValueError:
+            return None
+
+    def set_snapshot(self, name: str, data: dict, now: str) -> None:
+        self.db.execute("INSERT INTO snapshots (name, written, data) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
+                        "SET written = excluded.written, data = excluded.data",
+                        (name, now, json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+
+    def runs(self) -> int:
+        """How many collects have committed."""
+        return self.db.execute("SELECT count(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0]
+
+    def _rows(self, sql: str, params=()) -> list[sqlite3.Row]:
+        with closing(self.db.cursor()) as cur:
+            cur.row_factory = sqlite3.Row
+            return cur.execute(sql, params).fetchall()
+
+
+def _message(exc: Exception, path: Path | None) -> str:
+    text = str(exc)
+    where = path or "（内存）"
+    if "locked" in text or "busy" in text:
+        return (f"回收台账 {where} 正被另一个 zonekit 命令使用（可能另一个 collect 仍在运行）。请等它结束后重试。")
+    if "not a database" in text or "malformed" in text:
+        return (f"回收台账 {where} 已损坏，无法读取（{text}）。请把它改名保存（以便排查），再运行 zonekit collect "
+                f"重新回收；已移走或删除的回收文件将无法恢复记录。")
+    return f"无法使用回收台账 {where}（{text}）。请确认项目文件夹可写后重试。"
+
+
+def exists(root: Path | str) -> bool:
+    return os.path.isfile(ledger_path(root))
