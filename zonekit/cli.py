@@ -370,7 +370,9 @@ def collect_command(directory, paths, as_json):
     读取 2-回收 目录（含子目录、.zip、.eml）和另外给出的文件或目录，写出 3-输出/回收登记.xlsx、
     合并结果.xlsx 和 佐证材料/。
 
-    每个文件按表内身份识别单位；同一单位多份时采用最新保存的一份。仍有错误时退出码为 1。
+    每个文件按表内身份识别单位。同一单位交来多份时按表内保存时间排序、逐项合并：每一项取最新一份中填写的值，
+    新一份中空着的项沿用较早一份的值（并提示）。收到过的文件都记在项目的回收台账（.zonekit/ledger.sqlite3）中，
+    移走或删除后仍然有效；内容没有变动的文件不会重复读取。仍有错误时退出码为 1。
 
     \b
     示例：zonekit collect 项目目录
@@ -430,7 +432,7 @@ def status_command(directory, as_json):
 @click.option("--unit-reports", is_flag=True, help="同时为每个有任务的单位写一份反馈表（3-输出/单位反馈/）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出总分、一级指标、结论和原因。")
 def score_command(directory, unit_reports, as_json):
-    """评分：回收各单位填报表、应用评分核定，写出 3-输出/评分汇总表.xlsx。
+    """评分：按最近一次 collect 合并的结果（取自回收台账，不重新读取回收文件）应用评分核定，写出 3-输出/评分汇总表.xlsx。
 
     汇总表含 总览（总分与各一级指标得分率对照合格线、结论及原因、图表）、指标得分、差距清单、
     单位进度、问题清单、填报明细、佐证材料；总览中的合计与结论是公式，改动 指标得分 的核定得分后会自动重算。

@@ -1,5 +1,6 @@
-"""`zonekit score DIR`: load the project, collect the returns, apply verified scores, score, and write the
-summary (and, on request, one feedback workbook per unit). Writes only into the project's output folder."""
+"""`zonekit score DIR`: load the project, take the merged returns from its ledger, apply verified scores, score,
+and write the summary (and, on request, one feedback workbook per unit). Writes only into the project's output
+folder; never rewrites what collect wrote."""
 
 from __future__ import annotations
 
@@ -109,19 +110,19 @@ def open_issues(collected) -> list[Issue]:
 
 
 def run_score(directory, unit_reports: bool = False, today: date | None = None) -> ScoreRun:
-    """Score the project in ``directory`` from its returns and write 3-输出/评分汇总表.xlsx (atomically).
+    """Score the project in ``directory`` from its ledger and write 3-输出/评分汇总表.xlsx (atomically).
 
-    Collects the returned folder again (the answers are not stored between runs), so the summary always
-    matches the files present; raises ProjectError when the project workbook is unusable.
+    Reads what the last collect recorded (no returned file is opened, no collect output rewritten); before any
+    collect, collects once. Raises ProjectError when the project workbook is unusable.
     """
-    from zonekit.collect import collect, has_collected
+    from zonekit.collect import collect, from_ledger, has_collected
     from zonekit.workbench import load_project, read_project
 
     project, project_report = read_project(directory)
     if project is None or project_report.errors:
         project = load_project(directory)  # raises ProjectError with the standard listing
     collected_before = has_collected(project)
-    collected = collect(project, today=today)
+    collected = from_ledger(project, today) if collected_before else collect(project, today=today)
     scheme = project.scheme
     computed = score(scheme, collected.answers, project.years, project.region_class)
     overrides, report = apply_verifications(scheme, computed, project.verifications)
