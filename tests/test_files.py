@@ -155,3 +155,23 @@ def test_atomic_path__single_file__written_with_normal_permissions(tmp_path):
         assert target.stat().st_mode & 0o644 == 0o644
     write_atomic(target, "文本")
     assert target.read_text(encoding="utf-8") == "文本"
+
+
+def test_output_set__sweep_meets_a_folder_not_yet_locked__leaves_it(tmp_path):
+    folder = outputs(tmp_path)
+    fresh = folder / STAGING_DIR / "4242-justmade"
+    fresh.mkdir(parents=True)  # another run made its staging folder and is about to lock it
+    sweep(folder)
+    assert fresh.exists()
+    old = os.path.getmtime(fresh) - files.UNLOCKED_GRACE - 1
+    os.utime(fresh, (old, old))  # a run killed between making the folder and locking it, long ago
+    sweep(folder)
+    assert not (folder / STAGING_DIR).exists()
+
+
+def test_output_set__word_report_open__names_word(tmp_path):
+    folder = outputs(tmp_path)
+    (folder / "自评报告（初稿）.docx").write_bytes(b"docx")
+    (folder / "~$自评报告（初稿）.docx").write_bytes(b"owner")
+    with pytest.raises(OutputError, match="正在 Word 或 WPS 中打开"):
+        OutputSet(folder, ["自评报告（初稿）.docx"])

@@ -46,16 +46,23 @@ def why_blocked(target: Path) -> str | None:
     if target.exists() and not target.is_file():
         return f"「{target}」不是普通文件，无法替换。请把它移走后重试。"
     if target.exists() and lock_files(target):
-        return f"{shown} 正在 Excel、WPS 或 LibreOffice 中打开（{target}）。请先关闭它后重试。"
+        return f"{shown} 正在{_office_of(target)}中打开（{target}）。请先关闭它后重试。"
     if target.exists() and os.name == "nt":
         try:  # Excel opens workbooks without sharing write access: the only reliable test on Windows
             with open(target, "r+b"):
                 pass
         except PermissionError:
-            return f"{shown} 正在被其他程序打开（{target}），无法替换。请先在 Excel 或 WPS 中关闭它后重试。"
+            return f"{shown} 正在被其他程序打开（{target}），无法替换。请先在{_office_of(target)}中关闭它后重试。"
         except OSError:
             pass
     return None
+
+
+def _office_of(target: Path) -> str:
+    """The programs a clerk would have this file open in."""
+    if target.suffix.lower() in (".docx", ".doc"):
+        return " Word 或 WPS "
+    return " Excel、WPS 或 LibreOffice "
 
 
 class OutputSet:
@@ -97,9 +104,8 @@ class OutputSet:
             base = self.root / STAGING_DIR
             try:
                 sweep(self.root)
-                base.mkdir(parents=True, exist_ok=True)
                 folder = base / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-                folder.mkdir()
+                folder.mkdir(parents=True)  # parents too: another run's sweep may just have removed an empty base
                 self._lock = _hold_lock(folder / _LOCK_NAME)
             except OSError as exc:
                 raise OutputError(_os_message(exc, self.root)) from None
@@ -214,6 +220,8 @@ def sweep(root: Path | str) -> None:
         lock = _try_lock(folder / _LOCK_NAME)
         if lock is False:
             continue  # its run is still going
+        if lock is None and _age(folder) < UNLOCKED_GRACE:
+            continue  # just made by a run that has not taken its lock yet
         try:
             journal = folder / _JOURNAL
             if journal.exists():
@@ -228,6 +236,18 @@ def sweep(root: Path | str) -> None:
                 _release_lock(lock)
             shutil.rmtree(folder, ignore_errors=True)
     _remove_if_empty(base)
+
+
+UNLOCKED_GRACE = 600  # seconds a staging folder may exist before its run locks it
+
+
+def _age(path: Path) -> float:
+    import time
+
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return UNLOCKED_GRACE
 
 
 def _remove_if_empty(folder: Path) -> None:
