@@ -11,6 +11,7 @@ from pathlib import Path
 
 from zonekit import layout
 from zonekit.exact import fmt_at_least, fmt_exact
+from zonekit.files import OutputSet
 from zonekit.issues import Issue, Report
 from zonekit.project import Project
 from zonekit.scoring import ScoreResult, score
@@ -131,13 +132,17 @@ def run_score(directory, unit_reports: bool = False, today: date | None = None) 
     path = project.output / layout.SUMMARY
     info = collect_info_from(collected, project)
     info.notice = collect_notice(collected_before, info)
-    summary = write_summary(path, project, result, overrides, info, report.issues + open_issues(collected))
-    run = ScoreRun(project, result, overrides, summary, report, path)
-    if unit_reports:
-        from zonekit.feedback import write_feedback
-        from zonekit.refill import adopted_returns, refill_all
+    # the summary and the unit reports are replaced together at the end, or none is (one of them open in
+    # Excel stops the run with one message, before anything is replaced)
+    with OutputSet(project.output, [layout.SUMMARY]) as out:
+        summary = write_summary(out.path(layout.SUMMARY), project, result, overrides, info,
+                                report.issues + open_issues(collected))
+        run = ScoreRun(project, result, overrides, summary, report, path)
+        if unit_reports:
+            from zonekit.feedback import write_feedback
+            from zonekit.refill import adopted_returns, refill_all
 
-        refills = refill_all(project, adopted_returns(collected))
-        run.feedback_paths = write_feedback(summary, refills=refills)
-        run.refill_paths = [project.output / layout.FEEDBACK_DIR / made.name for made in refills]
+            refills = refill_all(project, adopted_returns(collected))
+            run.feedback_paths = write_feedback(summary, outputs=out, refills=refills)
+            run.refill_paths = [project.output / layout.FEEDBACK_DIR / made.name for made in refills]
     return run
