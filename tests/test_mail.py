@@ -383,6 +383,14 @@ def test_write_drafts__one_draft_cannot_be_replaced__no_draft_changed(tmp_path):
     assert not (folder / STAGING_DIR).exists()
 
 
+def test_write_drafts__project_folder_given_relatively__drafts_in_their_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    project = make_project(Path("项目"))
+    result = mail.write_drafts(project, mail.plan_mail(project, make_manifest(project)))
+    folder = tmp_path / "项目" / layout.OUTGOING_DIR / layout.DRAFTS_DIR
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in result.written) and result.written
+
+
 def test_write_drafts__dry_run__writes_nothing(tmp_path):
     project = make_project(tmp_path)
     result = mail.write_drafts(project, mail.plan_mail(project, make_manifest(project)), dry_run=True)

@@ -729,3 +729,13 @@ def test_cli_score__summary_or_one_unit_report_open__one_line_and_no_output_repl
         _one_line(result, locked.name)
         assert _tree(returned_project) == before
         lock.unlink()
+
+
+def test_cli_score__project_given_relatively__summary_and_unit_reports_in_the_output_folder(returned_project,
+                                                                                             monkeypatch):
+    monkeypatch.chdir(returned_project.parent)
+    result = CliRunner().invoke(main, ["score", returned_project.name, "--unit-reports"])
+    assert result.exit_code == 0, result.output
+    output = returned_project / layout.OUTPUT_DIR
+    assert (output / layout.SUMMARY).is_file() and sorted((output / layout.FEEDBACK_DIR).glob("*-评分反馈.xlsx"))
+    assert not (output / returned_project.name).exists() and not (output / STAGING_DIR).exists()

@@ -107,7 +107,7 @@ def write_feedback(summary: Summary, output: Path | None = None, outputs: Output
 
     All of them are replaced together at the end, or none is: in ``outputs`` (the run's OutputSet, committed by
     the caller with its other outputs), else in a set of their own. Returns the feedback workbooks' paths."""
-    output = Path(output) if output is not None else summary.project.output
+    output = (Path(output) if output is not None else summary.project.output).absolute()  # OutputSet targets
     units = [u.name for u in summary.project.units if summary.project.roles_of(u.name)]
     paths = [feedback_path(output, unit) for unit in units]
     refilled = {made.unit: output / layout.FEEDBACK_DIR / made.name for made in refills}

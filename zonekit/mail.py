@@ -473,11 +473,11 @@ def write_drafts(project: Project, plan: MailPlan, *, dry_run: bool = False) -> 
                           if stale not in keep]
     if dry_run:
         return result
-    with OutputSet(folder, result.written) as outputs:
+    with OutputSet(folder, [p.name for p in result.written]) as outputs:  # names: the folder may be relative
         for out, path in zip(plan.messages, result.written):
-            outputs.write(path, b"X-Unsent: 1\r\n" + out.as_bytes())
+            outputs.write(path.name, b"X-Unsent: 1\r\n" + out.as_bytes())
         for stale in result.removed:
-            outputs.remove(stale)
+            outputs.remove(stale.name)
     return result
 
 

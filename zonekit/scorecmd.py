@@ -135,8 +135,8 @@ def run_score(directory, unit_reports: bool = False, today: date | None = None) 
     # the summary and the unit reports are replaced together at the end, or none is (one of them open in
     # Excel stops the run with one message, before anything is replaced)
     with OutputSet(project.output, [layout.SUMMARY]) as out:
-        summary = write_summary(out.path(layout.SUMMARY), project, result, overrides, info,
-                                report.issues + open_issues(collected))
+        summary = write_summary(path.absolute(), project, result, overrides, info,
+                                report.issues + open_issues(collected), outputs=out)
         run = ScoreRun(project, result, overrides, summary, report, path)
         if unit_reports:
             from zonekit.feedback import write_feedback

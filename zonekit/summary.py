@@ -3,6 +3,8 @@ unit progress, issues, answers and evidence. Writes only its own output file, at
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -675,10 +677,11 @@ def _write_evidence(wb, styles: Styles, s: Summary, base: Path) -> None:
 # ---------------------------------------------------------------- entry points
 
 
-def render_summary(path: Path, summary: Summary) -> None:
-    """Write the summary workbook for ``summary`` at ``path`` (atomically)."""
+def render_summary(path: Path, summary: Summary, outputs=None) -> None:
+    """Write the summary workbook for ``summary`` at ``path``: atomically, or staged in ``outputs`` (the run's
+    zonekit.files.OutputSet, committed by the caller with its other outputs). Links are relative to ``path``."""
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with (nullcontext(outputs.path(path)) if outputs is not None else atomic_path(path)) as tmp:
         wb = new_workbook(tmp)
         wb.set_properties({"title": f"{summary.project.region}评分汇总表", "author": "zonekit"})
         styles = Styles(wb)
@@ -693,8 +696,10 @@ def render_summary(path: Path, summary: Summary) -> None:
 
 
 def write_summary(path, project, result: ScoreResult, overrides: dict[str, Fraction] | None = None,
-                  collect_info: CollectInfo | None = None, issues=(), generated: datetime | None = None) -> Summary:
-    """Build and write 评分汇总表.xlsx; returns what it shows (verdict, gaps, recovery) for the caller to print."""
+                  collect_info: CollectInfo | None = None, issues=(), generated: datetime | None = None,
+                  outputs=None) -> Summary:
+    """Build and write 评分汇总表.xlsx (staged in ``outputs`` when given, see render_summary); returns what it
+    shows (verdict, gaps, recovery) for the caller to print."""
     summary = build_summary(project, result, overrides, collect_info, issues, generated)
-    render_summary(Path(path), summary)
+    render_summary(Path(path), summary, outputs)
     return summary
