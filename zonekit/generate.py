@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -132,6 +133,7 @@ _WORKER: dict = {}
 
 def _start_worker(project: Project, when: datetime) -> None:
     _WORKER.update(project=project, when=when)  # sent once per worker process, not once per unit
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the pool; no traceback per worker
 
 
 def _worker_job(job: tuple[str, Path, Path]):
