@@ -3,6 +3,7 @@ sheet and cell; kept across versions; links that resolve however the project was
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import urllib.parse
@@ -77,7 +78,9 @@ def test_collect__wps_cell_image_with_and_without_its_part__extracted_or_warned_
     (found,) = [i for i in second.issues.issues if i.code == "R302"]
     assert (found.file, found.sheet, found.cell, found.unit) == ("2-回收/监管.xlsx", IND, cell, MARKET)
     assert "LibreOffice 或 Excel 另存" in found.message and "WPS" in found.message
-    assert second.evidence == []
+    # the version received first carried the image: it stays on record, and R307 says the newer one lacks it
+    assert evidence_of(second) == [("11", f"{IND}!{cell}", "监管.xlsx", BLUE)]
+    assert [i.code for i in second.issues.issues if i.code == "R307"] == ["R307"]
 
 
 def test_read_return__picture_on_title_row__unsorted_and_warned(project_2022):
@@ -153,6 +156,68 @@ def test_collect__same_image_twice__listed_at_both_places_with_one_hash(tmp_path
     assert [(e.indicator, e.cell) for e in sorted(result.evidence, key=lambda e: e.indicator)] == \
         [("11", k11), ("12", k12)]
     assert len({e.sha256 for e in result.evidence}) == 1
+
+
+def test_collect__file_deleted_and_output_cleared__kept_picture_comes_from_the_image_store(tmp_path):
+    import shutil
+
+    project = new_project(tmp_path)
+    k11 = ref(project, MARKET, "11")
+    first = project.returned / "第一版.xlsx"
+    first.write_bytes(with_pictures(completed(project, MARKET, saved=when(10)), IND, [(k11, RED)]))
+    (project.returned / "第二版.xlsx").write_bytes(completed(project, MARKET, saved=when(12)))
+    collect(project, today=TODAY)
+    first.unlink()  # the clerk tidies 2-回收 and 3-输出
+    shutil.rmtree(project.output / layout.EVIDENCE_DIR)
+    result = collect(project, today=TODAY)
+    assert evidence_of(result) == [("11", f"{IND}!{k11}", "第二版.xlsx", RED)]
+    assert codes_at(i for i in result.issues.issues if i.code == "R307") == [("R307", "第一版.xlsx", IND, k11)]
+
+
+def test_collect__same_image_from_two_units_and_versions__stored_once_listed_everywhere(tmp_path):
+    project = new_project(tmp_path)
+    m11, c1 = ref(project, MARKET, "11"), ref(project, COMMERCE, "1")
+    for name, saved in (("监管1.xlsx", when(10)), ("监管2.xlsx", when(12))):
+        (project.returned / name).write_bytes(with_pictures(completed(project, MARKET, saved=saved), IND,
+                                                            [(m11, RED)]))
+    (project.returned / "商务.xlsx").write_bytes(with_pictures(completed(project, COMMERCE), IND, [(c1, RED)]))
+    result = collect(project, today=TODAY)
+    assert sorted((e.unit, e.indicator, Path(e.source).name) for e in result.evidence) == sorted([
+        (MARKET, "11", "监管2.xlsx"), (COMMERCE, "1", "商务.xlsx")])
+    store = project.root / layout.LEDGER_DIR / layout.IMAGE_STORE_DIR
+    assert [p.read_bytes() for p in store.rglob("*.png")] == [RED]
+
+
+def test_cli_evidence_withdraw__kept_picture_withdrawn_then_restored(tmp_path, monkeypatch):
+    from zonekit.cli import main
+
+    project = disk_project(tmp_path / "项目")
+    k11 = ref(project, MARKET, "11")
+    (project.returned / "第一版.xlsx").write_bytes(
+        with_pictures(completed(project, MARKET, saved=when(10)), IND, [(k11, RED)]))
+    (project.returned / "第二版.xlsx").write_bytes(completed(project, MARKET, saved=when(12)))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    code = hashlib.sha256(RED).hexdigest()[:8]
+
+    def picture_sheet():
+        book = CalamineWorkbook.from_path(str(project.output / layout.INTAKE_LOG))
+        return [r[-1] for r in book.get_sheet_by_name(layout.SHEET_INTAKE_PICTURES).to_python()[1:]]
+
+    assert "R307" in {i.code for i in collect(project, today=TODAY).issues.issues}
+    refused = runner.invoke(main, ["evidence", "withdraw", "项目", code])
+    assert refused.exit_code == 1 and "--reason" in refused.output
+    unknown = runner.invoke(main, ["evidence", "withdraw", "项目", "abcdef12", "--reason", "误传"])
+    assert unknown.exit_code == 1 and "找不到编号为「abcdef12」的图片" in unknown.output
+    done = runner.invoke(main, ["evidence", "withdraw", "项目", code, "--reason", "单位来函：误传"])
+    assert done.exit_code == 0 and f"{IND}!{k11}" in done.output, done.output
+    withdrawn = collect(project, today=TODAY)
+    assert withdrawn.evidence == [] and "R307" not in {i.code for i in withdrawn.issues.issues}
+    assert picture_sheet() == ["已撤回：单位来函：误传"]
+    undone = runner.invoke(main, ["evidence", "withdraw", "项目", code, "--undo"])
+    assert undone.exit_code == 0 and "已恢复" in undone.output
+    restored = collect(project, today=TODAY)
+    assert evidence_of(restored) == [("11", f"{IND}!{k11}", "第二版.xlsx", RED)]
 
 
 # ---------------------------------------------------------------- links that resolve from anywhere
@@ -243,10 +308,19 @@ def test_cli_evidence_pack__by_indicator_with_index__every_picture_listed_and_re
     own.write_bytes(b"office's own file")
     (project.returned / "监管.xlsx").write_bytes(with_pictures(completed(project, MARKET), IND, [(k11, RED)]))
     again = CliRunner().invoke(main, ["evidence", "pack", "项目", "--json"])
-    assert again.exit_code == 0, again.output
+    assert again.exit_code == 0, again.output  # the newer version lacks two pictures: they stay, marked
+    notes = {e["path"]: e["note"] for e in json.loads(again.output)["entries"]}
+    assert sorted(notes) == sorted(files) and "已保留" in notes[files[0]] and "已保留" not in notes[files[2]]
+
+    for picture in (GREEN, BLUE):  # the unit says both were sent by mistake
+        code = hashlib.sha256(picture).hexdigest()[:8]
+        out = CliRunner().invoke(main, ["evidence", "withdraw", "项目", code, "--reason", "单位来函：误传"])
+        assert out.exit_code == 0 and "已撤回" in out.output and MARKET in out.output, out.output
+    third = CliRunner().invoke(main, ["evidence", "pack", "项目", "--json"])
+    assert third.exit_code == 0, third.output
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.png")) == [files[2]]
     assert own.read_bytes() == b"office's own file" and not (root / "促进发展").exists()
-    assert json.loads(again.output)["pictures"] == 1
+    assert json.loads(third.output)["pictures"] == 1
 
 
 def _name(project, number):

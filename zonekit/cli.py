@@ -481,6 +481,28 @@ def evidence_pack_command(directory, as_json):
         click.echo(pack.render())
 
 
+@evidence_group.command("withdraw")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("code", metavar="图片编号")
+@click.option("--reason", default="", metavar="理由", help="撤回理由（必填，撤回时）。")
+@click.option("--unit", default=None, metavar="单位", help="同一图片由几个单位报送时，指明撤回哪个单位的。")
+@click.option("--undo", is_flag=True, help="恢复一张撤回过的图片。")
+def evidence_withdraw_command(directory, code, reason, unit, undo):
+    """撤回佐证图片：单位在较新的文件中有意删去的图片，默认仍作为佐证保留并提示 R307；
+    单位说明是误传时，创建办用本命令登记撤回，此后不再保留、不再提示。
+
+    图片编号：回收登记.xlsx「图片」表或 佐证材料索引.xlsx 中图片哈希值的前 6 位以上。
+    图片本身仍存于台账，可用 --undo 恢复。
+
+    \b
+    示例：zonekit evidence withdraw 新绛创建 3fa2c1d0 --reason "单位来函：误传的照片"
+          zonekit evidence withdraw 新绛创建 3fa2c1d0 --undo
+    """
+    from zonekit.withdrawals import withdraw_picture
+
+    click.echo(withdraw_picture(directory, code, reason, unit, undo).render())
+
+
 @main.command("report")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--force", is_flag=True, help="覆盖已被修改过的初稿（修改的内容会丢失）。")

@@ -23,8 +23,8 @@ from typing import Callable, Iterable
 
 from zonekit import __version__, layout, pool, values
 from zonekit.answers import Answers, ListEntry
-from zonekit.evidence import (R_PICTURE_DROPPED, EvidenceFile, Picture, dropped_pictures, extract as extract_pictures,
-                              what)
+from zonekit.evidence import (R_PICTURE_DROPPED, R_PICTURE_UNREADABLE, EvidenceFile, ImageStore, Picture,
+                              dropped_pictures, extract as extract_pictures, what)
 from zonekit.files import STAGING_DIR, OutputSet
 from zonekit.intake import (CONTENT_FORMAT, ID_BY_IDENTITY, KIND_CLAIM, KIND_DATA, KIND_JUDGED, KIND_LIST,
                             MAX_UNPACKED_BYTES, R_BOMB, R_LOCK, R_NAME_BYTES, R_NOT_WORKBOOK, R_SPECIAL, R_UNREADABLE,
@@ -171,6 +171,7 @@ class CollectResult:
     merges:        unit → its versions merged item by item (zonekit.versions.UnitMerge).
     remaining:     the blocking issues someone still has to act on.
     opened:        files this collect opened (the others were known to the ledger).
+    withdrawn:     (unit, sha256) → reason: pictures the office withdrew (zonekit evidence withdraw).
     """
 
     project: Project
@@ -185,6 +186,7 @@ class CollectResult:
     merges: dict[str, UnitMerge] = field(default_factory=dict)
     remaining: list[Issue] = field(default_factory=list)
     opened: int = 0
+    withdrawn: dict[tuple[str, str], str] = field(default_factory=dict)
     intake_log: Path | None = None
     merged: Path | None = None
     ledger: Path | None = None
@@ -1022,7 +1024,9 @@ def collect(project: Project, extra_paths: Iterable = (), *, today: date | None 
         result.opened = recorder.opened
         if write:
             with out:
-                result.evidence, versions = _evidence(project, ledger, result.merges, out, result.issues)
+                result.withdrawn = ledger.withdrawn(project.round)
+                result.evidence, versions = _evidence(project, ledger, result.merges, out, result.issues,
+                                                      result.withdrawn)
                 from zonekit.intakelog import write_intake_log, write_merged
 
                 write_intake_log(out.path(layout.INTAKE_LOG), result)
@@ -1121,46 +1125,54 @@ def has_collected(project: Project) -> bool:
 
 
 def _evidence(project: Project, ledger: Ledger, merges: dict[str, UnitMerge], out: OutputSet,
-              report: Report) -> tuple[list[EvidenceFile], dict[str, int]]:
+              report: Report, withdrawn: dict[tuple[str, str], str]) -> tuple[list[EvidenceFile], dict[str, int]]:
     """Copy into 佐证材料 (through ``out``) the pictures of each unit's newest version, and those an earlier version
-    carried and no later one does (by content hash: kept, with R307 to the unit and the office). A version whose
-    file is gone keeps the copies made while it was there. Returns the files and each one's version id."""
+    carried and no later one does (by content hash: kept, with R307 to the unit and the office) unless the office
+    withdrew them. Every picture of every version goes into the image store while its file is there, so a
+    version whose file is gone still gives its pictures. Returns the files and each one's version id."""
     previous = {row["path"]: row for row in ledger.evidence()}
     copied = {(row["version"], row["sheet"], row["cell"], row["sha256"]): row for row in previous.values()}
+    store = ImageStore(project.root)
     files: list[EvidenceFile] = []
     versions: dict[str, int] = {}
     taken: set[str] = set()
 
-    def copy(rec: ReturnRecord, pictures: list[Picture], kept: str = "") -> bool:
+    def package(rec: ReturnRecord):
         try:
-            package = load_origin(rec.origin)
+            return load_origin(rec.origin)
         except (OSError, zipfile.BadZipFile, KeyError, IndexError, ValueError):
-            package = None
-        if package is None:  # moved or deleted since it was received
-            for pic in pictures:
-                row = copied.get((rec.version, pic.sheet, pic.cell, pic.sha256))
-                if row is not None and (project.output / row["path"]).is_file():
-                    taken.add(row["path"])
-                    files.append(_evidence_file(row))
-                    versions[row["path"]] = rec.version
-            return True
-        try:
-            made = extract_pictures(project.output, rec.unit, rec.file, package, pictures, taken, rec.received_at,
-                                    kept, write=lambda target, data: out.write(Path(target).resolve(), data))
-        except (zipfile.BadZipFile, KeyError, IndexError, ValueError) as exc:
-            found = issue(R_UNREADABLE, file=rec.file, unit=rec.unit, reason=f"提取图片失败：{exc}")
-            rec.issues.append(found)
-            report.add(found)
-            return False
+            return None  # moved or deleted since it was received
+
+    def copy(rec: ReturnRecord, pictures: list[Picture], kept: str = "") -> bool:
+        ready, before = [p for p in pictures if store.has(p)], len(files)
+        for pic in pictures:
+            if store.has(pic):
+                continue
+            row = copied.get((rec.version, pic.sheet, pic.cell, pic.sha256))  # received before the image store
+            if row is not None and (project.output / row["path"]).is_file():
+                taken.add(row["path"])
+                files.append(_evidence_file(row))
+                versions[row["path"]] = rec.version
+            else:
+                found = issue(R_PICTURE_UNREADABLE, file=rec.file, unit=rec.unit, sheet=pic.sheet, cell=pic.cell,
+                              reason="原文件已不在或已损坏，图片库中也没有这张图片")
+                rec.issues.append(found)
+                report.add(found)
+        made = extract_pictures(project.output, rec.unit, rec.file, ready, taken, rec.received_at, kept,
+                                read=store.read, write=lambda target, data: out.write(Path(target).resolve(), data))
         files.extend(made)
         versions.update((e.path, rec.version) for e in made)
-        return True
+        return len(files) > before
 
     for unit, um in sorted(merges.items()):
+        for rec in um.versions:
+            if rec.pictures:
+                store.keep(rec.pictures, lambda rec=rec: package(rec))
         current = um.newest
         if current.pictures:
             copy(current, current.pictures)
-        for rec, lost in dropped_pictures(um.versions[:-1], current):
+        gone = {sha for (who, sha) in withdrawn if who == unit}
+        for rec, lost in dropped_pictures(um.versions[:-1], current, gone):
             if not copy(rec, lost, kept=current.file):
                 continue
             for pic in lost:

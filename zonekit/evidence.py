@@ -605,16 +605,56 @@ def evidence_path(unit: str, indicator: str, picture: Picture, taken: set[str]) 
     return candidate
 
 
-def extract(output: Path, unit: str, source: str, package: bytes, pictures: list[Picture],
-            taken: set[str], received_at: str = "", kept: str = "", write=write_atomic) -> list[EvidenceFile]:
-    """Copy the pictures of one return into ``output``/佐证材料/<unit>/<indicator>/ (atomically; ``write``
-    (target, data) may stage them instead, e.g. ``OutputSet.write``)."""
-    files = []
-    cache: dict[str, bytes] = {}
-    for pic in pictures:
-        data = cache.get(pic.member)
+class ImageStore:
+    """Every picture ever received, once per content: <project>/.zonekit/images/<sha256[:2]>/<sha256><ext>.
+
+    Content-addressed, so nothing in it is ever replaced, and nothing is ever removed: a picture received once
+    stays on record even when its file is moved or deleted and 3-输出 is cleared. Written one file at a time,
+    atomically, while the return is there to read (an image stored by a run that is then discarded is harmless)."""
+
+    def __init__(self, root: Path | str):
+        self.folder = Path(root) / layout.LEDGER_DIR / layout.IMAGE_STORE_DIR
+
+    def path(self, pic: Picture) -> Path:
+        return self.folder / pic.sha256[:2] / f"{pic.sha256}{pic.ext}"
+
+    def has(self, pic: Picture) -> bool:
+        return bool(pic.sha256) and self.path(pic).is_file()
+
+    def read(self, pic: Picture) -> bytes:
+        return self.path(pic).read_bytes()
+
+    def put(self, pic: Picture, data: bytes) -> None:
+        if hashlib.sha256(data).hexdigest() != pic.sha256:
+            raise ValueError(f"图片内容与登记的哈希不符（{pic.where}）")
+        if not self.has(pic):
+            write_atomic(self.path(pic), data)
+
+    def keep(self, pictures: list[Picture], package) -> list[Picture]:
+        """Store the pictures not stored yet, from ``package()`` (the return's bytes, loaded only when needed);
+        returns those that could not be stored."""
+        missing = [p for p in pictures if p.sha256 and not self.has(p)]
+        if not missing:
+            return []
+        data = package()
         if data is None:
-            data = cache[pic.member] = picture_bytes(package, pic.member)
+            return missing
+        failed = []
+        for pic in missing:
+            try:
+                self.put(pic, picture_bytes(data, pic.member))
+            except (KeyError, IndexError, ValueError, zipfile.BadZipFile):
+                failed.append(pic)
+        return failed
+
+
+def extract(output: Path, unit: str, source: str, pictures: list[Picture], taken: set[str], received_at: str = "",
+            kept: str = "", *, read, write=write_atomic) -> list[EvidenceFile]:
+    """Copy pictures of one return into ``output``/佐证材料/<unit>/<indicator>/: ``read(picture)`` gives the bytes
+    (from the image store), ``write(target, data)`` writes them (atomically, or staged by an OutputSet)."""
+    files = []
+    for pic in pictures:
+        data = read(pic)
         rel = evidence_path(unit, pic.indicator, pic, taken)
         target = output / rel
         if not target.exists() or target.read_bytes() != data:
@@ -625,14 +665,15 @@ def extract(output: Path, unit: str, source: str, package: bytes, pictures: list
     return files
 
 
-def dropped_pictures(versions: list, current) -> list[tuple[object, list[Picture]]]:
-    """The pictures earlier versions of a unit carried and its adopted version ``current`` does not (by content
-    hash): [(earlier record, its pictures no later version carries)], newest earlier version first, each image
-    once. ``versions`` are the unit's other readable returns (ReturnRecord-like: pictures, order_time, file)."""
-    have = {p.sha256 for p in current.pictures}
+def dropped_pictures(versions: list, current, withdrawn=frozenset()) -> list[tuple[object, list[Picture]]]:
+    """The pictures earlier versions of a unit carried and its newest version ``current`` does not (by content
+    hash), except those the office withdrew: [(earlier record, its pictures no later version carries)], newest
+    earlier version first, each image once. ``versions``: the unit's earlier versions, oldest first
+    (ReturnRecord-like: pictures); ``withdrawn``: content hashes."""
+    have = {p.sha256 for p in current.pictures} | set(withdrawn)
     out = []
-    for rec in sorted(versions, key=lambda r: (r.order_time, r.file), reverse=True):
-        if rec is current or (rec.order_time, rec.file) > (current.order_time, current.file):
+    for rec in reversed(versions):
+        if rec is current:
             continue
         lost = []
         for pic in rec.pictures:
@@ -658,11 +699,14 @@ def picture_rows(result) -> list[list]:
     could not be extracted (a ``zonekit.collect.CollectResult``; rows in INTAKE_PICTURE_COLUMNS order)."""
     extracted = {(e.source, e.sheet, e.cell, e.sha256): e for e in result.evidence}
     adopted = {r.unit: r.file for r in result.returns if r.status == layout.STATUS_ADOPTED}
+    withdrawn = getattr(result, "withdrawn", {})
     rows = []
     for rec in result.returns:
         for pic in rec.pictures:
             e = extracted.get((rec.file, pic.sheet, pic.cell, pic.sha256))
-            if e is not None and e.kept:
+            if e is None and (rec.unit, pic.sha256) in withdrawn:
+                done = f"已撤回：{withdrawn[(rec.unit, pic.sha256)]}"
+            elif e is not None and e.kept:
                 done = f"较新的「{e.kept}」中已没有，已保留到 {e.path}"
             elif e is not None:
                 done = f"已提取到 {e.path}"

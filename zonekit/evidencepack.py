@@ -197,8 +197,8 @@ def _write_index(path: Path, root: Path, title: str, pack: Pack) -> None:
             ws_.write_number(r, c, value, size)
 
         rows.append([n, e.level1 or layout.EVIDENCE_UNSORTED, e.number, e.name, e.unit, Path(e.source).name,
-                     e.where, _local_date(e.received), kb, link, e.note])
-    table(ws, styles, layout.PACK_INDEX_COLUMNS, rows, header_row=2, wrap_cols=(3, 4, 5, 9, 10))
+                     e.where, _local_date(e.received), kb, link, e.sha256[:8], e.note])
+    table(ws, styles, layout.PACK_INDEX_COLUMNS, rows, header_row=2, wrap_cols=(3, 4, 5, 9, 11))
     by = wb.add_worksheet(layout.SHEET_PACK_BY_INDICATOR)
     rows = []
     for level1, number, name, count in pack.counts:

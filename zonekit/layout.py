@@ -337,7 +337,7 @@ SHEET_PACK_BY_INDICATOR = "按指标汇总"
 PACK_INDEX_COLUMNS = (Column("序号", width=5), Column("一级指标", width=9), Column("指标编号", width=6),
                       Column("指标名称", width=24), Column("单位", width=16), Column("来源文件", width=26),
                       Column("位置", width=11), Column("收到日期", width=10), Column("大小（KB）", width=8),
-                      Column("文件名", width=30), Column("说明", width=22))
+                      Column("文件名", width=30), Column("图片编号", width=9), Column("说明", width=22))
 PACK_BY_INDICATOR_COLUMNS = (Column("一级指标", width=10), Column("指标编号", width=7), Column("指标名称", width=40),
                              Column("图片数", width=7), Column("文件夹", width=40))
 PACK_KEPT = "早先版本的图片（较新的「{newer}」中已没有），已保留"
@@ -377,3 +377,4 @@ GUIDE_REFILL = "续填说明"  # row label in 填报说明 of a refilled workboo
 # ---------------------------------------------------------------- the project's ledger of returns (issue 12, appended)
 LEDGER_DIR = ".zonekit"  # in the project folder
 LEDGER_FILE = "ledger.sqlite3"  # every file collect has seen, every answer of every version (zonekit.ledger)
+IMAGE_STORE_DIR = "images"  # in LEDGER_DIR: every picture ever received, once per content (<sha256[:2]>/<sha256>.png)

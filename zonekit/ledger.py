@@ -126,7 +126,20 @@ CREATE VIEW answers AS           -- every answer and text of every version, one 
     FROM versions v, json_each(v.content, '$.texts') a WHERE v.content IS NOT NULL;
 """
 
-MIGRATIONS = {1: SCHEMA_1}
+# Version 2 (issue 16). A picture an earlier version carried and the newest no longer does is kept as evidence
+# (R307) unless the office withdraws it at the unit's request (zonekit evidence withdraw): by content hash, per unit.
+SCHEMA_2 = """
+CREATE TABLE withdrawn (         -- pictures taken off the record on purpose; their bytes stay in .zonekit/images
+    round TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,            -- ISO 8601, when the office recorded it
+    PRIMARY KEY (round, unit, sha256)
+);
+"""
+
+MIGRATIONS = {1: SCHEMA_1, 2: SCHEMA_2}
 VERSION = max(MIGRATIONS)
 BUSY_SECONDS = 20  # another collect of the same project holds the ledger: wait this long, then say so
 
@@ -319,6 +332,30 @@ class Ledger:
         self.db.execute("INSERT INTO snapshots (name, written, data) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
                         "SET written = excluded.written, data = excluded.data",
                         (name, now, json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+
+    # ------------------------------------------------------------ withdrawn pictures (issue 16)
+    def withdrawn(self, round_name: str) -> dict[tuple[str, str], str]:
+        """(unit, sha256) → reason, for the pictures withdrawn in the round."""
+        return {(r[0], r[1]): r[2] for r in self.db.execute(
+            "SELECT unit, sha256, reason FROM withdrawn WHERE round = ?", (round_name,))}
+
+    def withdraw(self, round_name: str, unit: str, sha256: str, reason: str, now: str) -> None:
+        self.db.execute("INSERT INTO withdrawn (round, unit, sha256, reason, at) VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT (round, unit, sha256) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+                        (round_name, unit, sha256, reason, now))
+
+    def restore(self, round_name: str, unit: str, sha256: str) -> bool:
+        return self.db.execute("DELETE FROM withdrawn WHERE round = ? AND unit = ? AND sha256 = ?",
+                               (round_name, unit, sha256)).rowcount > 0
+
+    def pictures_like(self, round_name: str, prefix: str) -> list[sqlite3.Row]:
+        """Every picture of the round whose content hash starts with ``prefix``: unit, sha256, where and in which
+        file it was received (the first place each version was found), oldest first."""
+        return self._rows(
+            "SELECT v.unit, p.sha256, p.sheet, p.cell, p.indicator, v.id AS version, "
+            "(SELECT l.path FROM locations l WHERE l.version = v.id ORDER BY l.id LIMIT 1) AS file "
+            "FROM pictures p JOIN versions v ON v.id = p.version "
+            "WHERE v.round = ? AND p.sha256 LIKE ? ORDER BY v.id, p.seq", (round_name, prefix.lower() + "%"))
 
     def runs(self) -> int:
         """How many collects have committed."""
