@@ -175,3 +175,14 @@ def test_output_set__word_report_open__names_word(tmp_path):
     (folder / "~$自评报告（初稿）.docx").write_bytes(b"owner")
     with pytest.raises(OutputError, match="正在 Word 或 WPS 中打开"):
         OutputSet(folder, ["自评报告（初稿）.docx"])
+
+
+def test_output_set__relative_root_and_targets_given_from_the_working_folder__written_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    drafts = os.path.join("示例", "1-下发", "邮件草稿")  # as `zonekit mail 示例 --drafts` passes them
+    target = os.path.join(drafts, "下发-县商务局.eml")
+    with OutputSet(drafts, [target]) as out:
+        out.write(target, "草稿")
+        out.write("催报-县统计局.eml", "催报")  # a name relative to the root
+    assert (tmp_path / "示例" / "1-下发" / "邮件草稿" / "下发-县商务局.eml").read_text(encoding="utf-8") == "草稿"
+    assert sorted(os.listdir(tmp_path / "示例" / "1-下发" / "邮件草稿")) == ["下发-县商务局.eml", "催报-县统计局.eml"]

@@ -364,6 +364,16 @@ def test_write_drafts__one_eml_per_unit__parses_back_with_the_workbook(tmp_path)
         assert decoded(message, "Subject").endswith(f"（{entry.unit}）")
 
 
+def test_write_drafts__project_given_relative_to_the_working_folder__drafts_in_the_project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # `zonekit mail 项目 --drafts` from the project's parent folder
+    (tmp_path / "项目").mkdir()
+    project = make_project(Path("项目"))
+    mail.write_drafts(project, mail.plan_mail(project, make_manifest(project)))
+    folder = tmp_path / "项目" / layout.OUTGOING_DIR / layout.DRAFTS_DIR
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"下发-{u}.eml" for u in ["县商务局", "县市场监督管理局", "县发展和改革局", "县工业和信息化局"])
+
+
 def test_write_drafts__one_draft_cannot_be_replaced__no_draft_changed(tmp_path):
     from zonekit.errors import OutputError
     from zonekit.files import STAGING_DIR

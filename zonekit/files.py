@@ -80,7 +80,7 @@ class OutputSet:
     """
 
     def __init__(self, root: Path | str, targets=()):
-        self.root = Path(root)
+        self.root = Path(os.path.abspath(root))  # the working folder may be the project itself (zonekit score .)
         self._staged: dict[Path, Path] = {}  # target -> staged temp file
         self._removals: list[Path] = []
         self._dir: Path | None = None
@@ -91,8 +91,15 @@ class OutputSet:
 
     # ------------------------------------------------------------ staging
     def _target(self, target) -> Path:
+        """Absolute path of a target given absolute, relative to the working folder (a path that already lies
+        inside the root, as callers holding ``project.output / name`` pass it), or relative to the root."""
         target = Path(target)
-        return target if target.is_absolute() else self.root / target
+        if target.is_absolute():
+            return target
+        from_cwd = Path(os.path.abspath(target))
+        if str(from_cwd).startswith(str(self.root) + os.sep):
+            return from_cwd
+        return self.root / target
 
     def _check(self, target: Path) -> None:
         reason = why_blocked(target)
