@@ -414,10 +414,9 @@ def status_command(directory, as_json):
     \b
     示例：zonekit status 项目目录
     """
-    from zonekit.collect import render_status, status_json, unit_status
-    from zonekit.workbench import load_project
+    from zonekit.states import project_status, render_status, status_json
 
-    statuses = unit_status(load_project(directory))
+    statuses = project_status(directory)
     if as_json:
         emit_json(status_json(statuses))
     else:

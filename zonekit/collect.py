@@ -15,7 +15,7 @@ import json
 import os
 import zipfile
 from contextlib import closing
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
@@ -34,6 +34,8 @@ from zonekit.intake import (CONTENT_FORMAT, ID_BY_IDENTITY, KIND_CLAIM, KIND_DAT
 from zonekit.issues import WARNING, Issue, Report, define, issue
 from zonekit.ledger import Ledger, ledger_path
 from zonekit.project import Project
+from zonekit.states import (SNAPSHOT, UnitStatus, WithIssues, local_minutes, render_status, render_table,
+                            status_json, workbook_stamp)
 from zonekit.versions import Taken, UnitMerge, merge_versions, order_key, why
 
 R_SUPERSEDED = define("R401", WARNING, "已被同一单位较新的文件「{newer}」替代（{why}），本文件未采用。无需处理。")
@@ -57,47 +59,6 @@ _DESCRIBED = {".pdf": "PDF 文件", ".doc": "Word 文档", ".docx": "Word 文档
 
 
 # ---------------------------------------------------------------- results
-
-
-class _WithIssues:
-    """The blocking and the other issues of an ``issues`` list."""
-
-    __slots__ = ()
-
-    @property
-    def errors(self) -> list[Issue]:
-        return Report(self.issues).errors
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return Report(self.issues).warnings
-
-
-@dataclass
-class UnitStatus(_WithIssues):
-    """Completeness and timeliness of one unit that has work to do (as DHIS2 reports them).
-
-    state: 已报 (a usable return without blocking errors) / 未报 (nothing usable yet) / 逾期 (nothing usable
-    and the deadline has passed) / 退回 (its return has blocking errors, or every file it sent was refused).
-    A return received after the deadline is 已报 with a R404 warning."""
-
-    unit: str
-    state: str
-    last_file: str = ""  # the adopted return, else the newest refused one
-    received_at: str = ""  # ISO 8601: the e-mail's Date, else the workbook's saved time, else the file's time
-    missing: list[str] = field(default_factory=list)  # required inputs still missing, as labels
-    issues: list[Issue] = field(default_factory=list)  # of the adopted (or refused) return, plus unit-level ones
-    role: str = ""  # 牵头 / 责任 / 牵头、责任
-    files: list[str] = field(default_factory=list)  # every file identified as this unit's
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "UnitStatus":
-        data = dict(data)
-        data["issues"] = [Issue(**i) for i in data.get("issues", [])]
-        return cls(**data)
 
 
 @dataclass
@@ -125,7 +86,7 @@ class Contribution:
 
 
 @dataclass(slots=True)
-class FileEntry(_WithIssues):
+class FileEntry(WithIssues):
     """One place a file was found, as 回收登记 lists it: what it holds and what became of it.
 
     status: 采用 (values taken from it) / 已被替代 (a newer version, or the same content elsewhere, took its place) /
@@ -707,12 +668,6 @@ def _reason(rec) -> str:
     return first.message if first else ""
 
 
-def _local(text: str) -> str:
-    """'2024-06-30 17:05' in local time, for people."""
-    moment = parse_time(text)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 def _local_date(text: str) -> date | None:
     moment = parse_time(text)
     return moment.astimezone().date() if moment else None
@@ -916,7 +871,7 @@ def unit_states(project: Project, plan: Plan, records: list[ReturnRecord], merge
                 extra.append(found)
             received = _local_date(newest.received_at)
             if deadline and received and received > deadline:
-                found = issue(R_LATE, file=newest.file, unit=unit.name, time=_local(newest.received_at),
+                found = issue(R_LATE, file=newest.file, unit=unit.name, time=local_minutes(newest.received_at),
                               deadline=deadline.isoformat())
                 status.issues.append(found)
                 extra.append(found)
@@ -1214,17 +1169,9 @@ def _prune_folders(project: Project) -> None:
 # ---------------------------------------------------------------- what `status` and `remind` read
 
 
-SNAPSHOT = "status"
-
-
 def snapshot(project: Project, result: CollectResult) -> dict:
     """What `status` needs, valid while 工作台.xlsx is unchanged (its size and modification time)."""
-    try:
-        info = project.workbook_path.stat()
-        stamp = [info.st_size, info.st_mtime_ns]
-    except OSError:
-        stamp = []
-    return {"project": project.project_id, "round": project.round, "workbook": stamp,
+    return {"project": project.project_id, "round": project.round, "workbook": workbook_stamp(project.root),
             "deadline": project.deadline.isoformat() if project.deadline else "",
             "units": [u.to_dict() for u in result.units], "valid": result.valid,
             "conflicts": sorted(result.conflicts, key=lambda n: (len(n), n))}
@@ -1251,14 +1198,8 @@ def unit_status(project: Project, today: date | None = None) -> list[UnitStatus]
         units, _ = unit_states(project, Plan(project), [], {}, today)
         return units
     known = {u.name for u in project.units}
-    out = []
-    for raw in state.get("units", []):
-        status = UnitStatus.from_dict(raw)
-        if status.unit not in known:
-            continue
-        if status.state == layout.STATE_MISSING and project.deadline and today > project.deadline:
-            status.state = layout.STATE_LATE
-        out.append(status)
+    out = [UnitStatus.from_dict(raw).as_of(today, project.deadline) for raw in state.get("units", [])
+           if raw.get("unit") in known]
     seen = {s.unit for s in out}
     missing_units = [u.name for u in project.units if u.name not in seen and _role_of(project, u.name)]
     if missing_units:  # units added to 单位名单 after the last collect
@@ -1281,22 +1222,6 @@ def check_file(project: Project, path: Path | str) -> list[ReturnRecord]:
     return records
 
 
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def render_table(header: list[str], rows: list[list[str]]) -> str:
-    """Columns aligned for a terminal that shows Chinese characters two columns wide."""
-    widths = [max(_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for row in [header, *rows]:
-        cells = [str(v) + " " * (w - _width(str(v))) for v, w in zip(row, widths)]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
-
-
 def render_records(records: list[ReturnRecord]) -> str:
     lines = []
     for rec in records:
@@ -1312,29 +1237,6 @@ def records_json(records: list[ReturnRecord]) -> dict:
             "files": [{"file": r.file, "unit": r.unit, "identified_by": r.identified_by, "status": r.status,
                        "saved_at": r.saved_at, "errors": len(r.errors), "warnings": len(r.warnings),
                        "missing": r.missing, "issues": [i.to_dict() for i in r.issues]} for r in records]}
-
-
-def status_rows(statuses: list[UnitStatus]) -> list[list[str]]:
-    return [[s.unit, s.state, s.role, s.last_file or "—", _local(s.received_at) or "—", str(len(s.errors)),
-             str(len(s.warnings)), str(len(s.missing))] for s in statuses]
-
-
-STATUS_HEADER = ["单位", "状态", "角色", "最后文件", "收到时间", "错误", "警告", "未填项"]
-
-
-def render_status(statuses: list[UnitStatus]) -> str:
-    if not statuses:
-        return "没有需要填报的单位（任务分解中没有分配单位）。"
-    counts: dict[str, int] = {}
-    for s in statuses:
-        counts[s.state] = counts.get(s.state, 0) + 1
-    summary = "，".join(f"{state}{counts.get(state, 0)}个" for state in
-                       (layout.STATE_REPORTED, layout.STATE_RETURNED, layout.STATE_MISSING, layout.STATE_LATE))
-    return render_table(STATUS_HEADER, status_rows(statuses)) + f"\n共{len(statuses)}个单位：{summary}。"
-
-
-def status_json(statuses: list[UnitStatus]) -> list[dict]:
-    return [{**s.to_dict(), "issues": [i.to_dict() for i in s.issues]} for s in statuses]
 
 
 def render_collect(result: CollectResult, limit: int = 200) -> str:

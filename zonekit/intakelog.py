@@ -20,6 +20,7 @@ from zonekit.evidence import picture_rows, write_link
 from zonekit.exact import fmt_exact_percent
 from zonekit.intake import parse_time
 from zonekit.pages import setup_print
+from zonekit.states import local_minutes
 from zonekit.summary import text_lines
 from zonekit.versions import shown_time
 
@@ -27,11 +28,6 @@ WRITER_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_n
                   "strings_to_urls": False}
 KIND_NAMES = {"data": "数据", "list": "名单", "claim": "是否达到", "judged": "自评分", "national": "全国数据"}
 LINE = 15  # points per line of wrapped text
-
-
-def _local(text: str) -> str:
-    moment = parse_time(text)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _stamp(result) -> datetime:
@@ -122,7 +118,7 @@ def write_intake_log(target: Path, result) -> Path:
     files.finish()
     units = _Sheet(wb, layout.SHEET_INTAKE_UNITS, layout.INTAKE_UNIT_COLUMNS, head, text, num)
     for u in result.units:
-        units.add([u.unit, u.state, u.last_file, _local(u.received_at), versions_text(result.merges.get(u.unit)),
+        units.add([u.unit, u.state, u.last_file, local_minutes(u.received_at), versions_text(result.merges.get(u.unit)),
                    len(u.errors), len(u.warnings), layout.LIST_SEPARATOR.join(u.missing)])
     units.finish()
     problems = _Sheet(wb, layout.SHEET_ISSUES, layout.INTAKE_ISSUE_COLUMNS, head, text, num)
