@@ -234,3 +234,18 @@ def test_collect__killed_at_several_moments__ledger_whole_and_the_next_run_compl
             versions = db.execute("SELECT count(*) FROM versions").fetchone()[0] if made else 0
         assert (finished, versions) in ((0, 0), (1, 12))  # the whole run, or nothing of it
     assert run().wait(120) in (0, 1) and runs(project) >= 1
+
+
+def test_collect__unchanged_folder__outputs_left_as_they_are_and_said_so(project):
+    from zonekit.collect import render_collect
+
+    collect(project, today=TODAY)
+    written = {name: (project.output / name).stat().st_mtime_ns for name in (layout.INTAKE_LOG, layout.MERGED)}
+    again = collect(project, today=TODAY)
+    assert again.unchanged and again.valid and again.counts()[layout.STATUS_ADOPTED] == 2
+    assert {name: (project.output / name).stat().st_mtime_ns for name in written} == written
+    assert render_collect(again).startswith("与上次回收相比没有变化：2个文件都已登记")
+    assert runs(project) == 1  # nothing was written to the ledger either
+    late = collect(project, today=date(2024, 7, 1))  # past the deadline: 未报 units become 逾期, outputs redone
+    assert not late.unchanged and runs(project) == 2
+    assert {s.unit: s.state for s in late.units}[STATS] == layout.STATE_LATE

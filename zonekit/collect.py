@@ -15,7 +15,7 @@ import json
 import os
 import zipfile
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
@@ -146,8 +146,10 @@ class CollectResult:
     conflicts: set[str] = field(default_factory=set)
     merges: dict[str, UnitMerge] = field(default_factory=dict)
     remaining: list[Issue] = field(default_factory=list)
+    today: date | None = None  # the day the states were judged on (逾期 after the deadline)
     opened: int = 0
     withdrawn: dict[tuple[str, str], str] = field(default_factory=dict)
+    unchanged: bool = False  # nothing changed since the last collect: its outputs stand, nothing was rewritten
     intake_log: Path | None = None
     merged: Path | None = None
     ledger: Path | None = None
@@ -968,10 +970,14 @@ def collect(project: Project, extra_paths: Iterable = (), *, today: date | None 
     ledger = Ledger(path if write or path.is_file() else None)
     try:
         now, context = _now(), reading_context(project)
-        run = ledger.begin(project.round, context, now, __version__)
         paths = input_files(project, extra_paths)
         if on_total:
             on_total(len(paths))
+        if write and (found := _unchanged(project, ledger, paths, context, today)) is not None:
+            if on_file:
+                on_file(len(paths))
+            return found
+        run = ledger.begin(project.round, context, now, __version__)
         recorder = _Recorder(project, ledger, context, run, now)
         _gather(project, recorder, paths, workers, on_file)
         ledger.finish(run, _now(), len(paths), recorder.opened)
@@ -1002,6 +1008,69 @@ def collect(project: Project, extra_paths: Iterable = (), *, today: date | None 
         ledger.close()
 
 
+def outcome_key(project: Project, today: date, withdrawn: dict) -> str:
+    """What the outputs depend on besides the returns on record: what reading depends on, the national figures,
+    the deadline (and whether it has passed today) and the pictures the office withdrew."""
+    parts = [reading_context(project), sorted([k, y, str(v)] for (k, y), v in project.national.items()),
+             project.deadline.isoformat() if project.deadline else "",
+             bool(project.deadline and today > project.deadline), sorted(f"{u}\n{h}\n{r}" for (u, h), r in
+                                                                        withdrawn.items())]
+    return _hash(json.dumps(parts, ensure_ascii=False).encode("utf-8"))[:32]
+
+
+def _unchanged(project: Project, ledger: Ledger, paths: list[Path], context: str,
+               today: date) -> "CollectResult | None":
+    """The last collect's result when nothing it depends on changed since (every file on disk as it was, the same
+    project settings, the same side of the deadline, its outputs still there); None otherwise."""
+    data = ledger.snapshot(SNAPSHOT)
+    if not data or data.get("outcome") != outcome_key(project, today, ledger.withdrawn(project.round)) or \
+            data.get("round") != project.round or \
+            not all((project.output / name).is_file() for name in (layout.INTAKE_LOG, layout.MERGED)):
+        return None
+    sources = ledger.sources()
+    if len(sources) != len(paths):
+        return None
+    for path in paths:
+        known = sources.get(display_path(path, project))
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        if known is None or (known.size, known.mtime_ns, known.context, known.round) != \
+                (info.st_size, info.st_mtime_ns, context, project.round):
+            return None
+    return _Unchanged(project, today, data)
+
+
+class _Unchanged(CollectResult):
+    """A collect of an unchanged folder: the last collect's outputs stand, nothing was read or written. The
+    states, counts and validity come from the ledger's snapshot; everything else is assembled from the ledger
+    the first time it is asked for."""
+
+    def __init__(self, project: Project, today: date, data: dict):  # noqa: super().__init__ on purpose not called
+        self.project, self._today, self._data = project, today, data
+        self.units = [UnitStatus.from_dict(raw).as_of(today, project.deadline) for raw in data.get("units", [])]
+        self.opened, self.unchanged = 0, True
+        self.intake_log, self.merged = project.output / layout.INTAKE_LOG, project.output / layout.MERGED
+        self.ledger = ledger_path(project.root)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name not in {f.name for f in fields(CollectResult)}:
+            raise AttributeError(name)
+        full = from_ledger(self.project, self._today)
+        for f in fields(CollectResult):
+            if f.name not in self.__dict__:
+                setattr(self, f.name, getattr(full, f.name))
+        return getattr(self, name)
+
+    @property
+    def valid(self) -> bool:
+        return bool(self._data.get("valid"))
+
+    def counts(self) -> dict[str, int]:
+        return dict(self._data.get("counts", {}))
+
+
 def assemble(project: Project, ledger: Ledger, today: date) -> CollectResult:
     """What the ledger holds for the project's current round, merged: versions per unit item by item, units by
     lead precedence, each unit's state, each file's status. Opens no returned file."""
@@ -1030,9 +1099,11 @@ def assemble(project: Project, ledger: Ledger, today: date) -> CollectResult:
     report.extend(unit_issues)
     remaining = [i for um in ordered for i in um.issues if i.blocking] + remaining_refused + \
         [i for i in conflict_issues + unit_issues if i.blocking]
-    return CollectResult(project, answers, _file_entries(records, places, merges), units, report, contributions,
-                         _progress(project, plan, ordered), _kept_evidence(project, ledger), conflicts, merges,
-                         remaining)
+    result = CollectResult(project, answers, _file_entries(records, places, merges), units, report, contributions,
+                           _progress(project, plan, ordered), _kept_evidence(project, ledger), conflicts, merges,
+                           remaining)
+    result.today = today
+    return result
 
 
 def from_ledger(project: Project, today: date | None = None) -> CollectResult:
@@ -1174,7 +1245,10 @@ def snapshot(project: Project, result: CollectResult) -> dict:
     return {"project": project.project_id, "round": project.round, "workbook": workbook_stamp(project.root),
             "deadline": project.deadline.isoformat() if project.deadline else "",
             "units": [u.to_dict() for u in result.units], "valid": result.valid,
-            "conflicts": sorted(result.conflicts, key=lambda n: (len(n), n))}
+            "conflicts": sorted(result.conflicts, key=lambda n: (len(n), n)), "counts": result.counts(),
+            "outcome": outcome_key(project, result.today, result.withdrawn), "files": len(result.returns),
+            "errors": len(result.issues.errors), "warnings": len(result.issues.warnings),
+            "remaining": len(result.remaining), "evidence": len(result.evidence)}
 
 
 def _read_snapshot(project: Project) -> dict | None:
@@ -1241,6 +1315,14 @@ def records_json(records: list[ReturnRecord]) -> dict:
 
 def render_collect(result: CollectResult, limit: int = 200) -> str:
     """The terminal summary: one line per file (up to ``limit``), the units, and where the outputs are."""
+    if result.unchanged:
+        data = result._data
+        return "\n".join([f"与上次回收相比没有变化：{data.get('files', 0)}个文件都已登记，未重新读取，回收登记和合并结果保持不变。",
+                          "文件：" + "，".join(f"{k}{v}个" for k, v in result.counts().items()) + "。",
+                          render_status(result.units),
+                          f"错误{data.get('errors', 0)}个（其中仍需处理{data.get('remaining', 0)}个），"
+                          f"警告{data.get('warnings', 0)}个。",
+                          f"回收登记：{result.intake_log}", f"合并结果：{result.merged}"])
     lines = []
     rows = [[r.status, r.file, r.unit or "—", r.reason] for r in result.returns]
     if rows:

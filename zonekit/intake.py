@@ -1173,9 +1173,15 @@ class _Reader:
             c = index.get(col.header)
             return row[c] if c is not None and c < len(row) else None
 
+        text_columns = [(col, index.get(col.header), refs.get(col.header, "")) for col in _TEXT_COLUMNS]
         for r, key, spec, row in self._rows(sheet, grid, header, index, unit_plan.indicator_rows,
                                             layout.INDICATOR_INPUTS):
-            texts = {col.header: self._cut(_text(raw_of(row, col)), sheet, cell(row, col)[1]) for col in _TEXT_COLUMNS}
+            texts, typed, places = {}, {}, {}  # per text column: the text, the cell as read, its A1
+            for col, c, letters in text_columns:
+                raw = row[c] if c is not None and c < len(row) else None
+                where = f"{letters}{r + 1}" if c is not None else ""
+                typed[col.header], places[col.header] = raw, where
+                texts[col.header] = self._cut(_text(raw), sheet, where)
             evidence_given = bool(texts[layout.IND_EVIDENCE.header] or texts[layout.IND_FILES.header]
                                   or (rec.pictures and self._pictures_on(sheet, r)))
             label = f"指标{key}" if not spec.is_item else f"分项{key}"
@@ -1218,14 +1224,15 @@ class _Reader:
                 rec.add(R_NOT_ASKED, sheet=sheet, cell=where, value=values.raw_text(raw), why=_why(spec))
             # progress and evidence: each text cell is an input of its own (a later version may leave it blank)
             for col in _TEXT_COLUMNS:
-                text, where = texts[col.header], cell(row, col)[1]
-                required = f"{label} {col.header}" if col is layout.IND_PROGRESS and spec.progress_required else ""
+                text, where = texts[col.header], places[col.header]
                 if text or col is layout.IND_PROGRESS:  # the progress cell always: it anchors the row
-                    rec.text_answers.append(Answer(key, KIND_TEXT, col.header, text or None, raw_of(row, col), sheet, where,
-                                            indicator=spec.number, label=f"{label} {col.header}",
-                                            required=required if where else ""))
+                    required = f"{label} {col.header}" if col is layout.IND_PROGRESS and spec.progress_required \
+                        and where else ""
+                    rec.text_answers.append(Answer(key, KIND_TEXT, col.header, text or None, typed[col.header],
+                                                   sheet, where, indicator=spec.number,
+                                                   label=f"{label} {col.header}", required=required))
             if spec.progress_required and not texts[layout.IND_PROGRESS.header]:
-                where = cell(row, layout.IND_PROGRESS)[1]
+                where = places[layout.IND_PROGRESS.header]
                 rec.add(R_BLANK, sheet=sheet, cell=where, label=f"{label} {layout.IND_PROGRESS.header}")
                 rec.missing.append(f"{label} {layout.IND_PROGRESS.header}")
         rec.progress = progress_entries(rec.unit, unit_plan.indicator_rows, rec.text_answers, rec.file)
