@@ -1,10 +1,14 @@
-"""One benchmark run (issue 7): generation, intake against pandas and the calamine floor, collect + score of many
-returns, and start-up time, side by side; prints a markdown report and writes it to docs/benchmarks.md.
+"""One benchmark run (issues 7 and 12): generation, intake against pandas and the calamine floor, a round with the
+ledger (first collect against the calamine read of the needed sheets in the same worker pool, re-collect of the
+unchanged folder, score after collect, serial tail, main-process memory) on copies of the demo's returns and on
+the realistic shape (many projects of 40 distinct units), and start-up time, side by side; prints a markdown
+report and writes it to docs/benchmarks.md.
 
-    python benchmarks/run.py            # full (a few minutes): collect + score 1,000 and 10,000 returns
-    python benchmarks/run.py --quick    # under two minutes: 200 and 1,000 returns, the 10,000 target scaled
+    python benchmarks/run.py            # full (a while): 1,000 and 10,000 copies, 250 projects × 40 units
+    python benchmarks/run.py --quick    # a few minutes: 200 and 1,000 copies, 10 projects × 40 units
 
-Builds its own inputs in a temporary folder (the `zonekit demo` project and its returns, copied over and over).
+Builds its own inputs in a temporary folder (the `zonekit demo` project and its returns copied over and over; a
+40-unit county filled as the demo fills its returns, copied under other project ids).
 The machine may be shared and noisy: every figure is a median of repeats, the load average is recorded at the
 start and the end, and the ratios (measured on the same files in the same run) are the headline.
 """
@@ -15,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import bench_generate  # first: puts this checkout ahead of any installed zonekit
 import bench_intake
+import bench_ledger
 import zonekit
 from zonekit import layout
 from zonekit.workbench import load_project
@@ -37,17 +41,22 @@ OUTPUT = ROOT / "docs" / "benchmarks.md"
 LIBRARIES = ("openpyxl", "xlsxwriter", "python-calamine", "pandas", "click")
 FULL_SIZE, WALL_TARGET, RSS_TARGET, START_TARGET = 10_000, 15.0, 500, 0.3  # returns, s, MB, s
 MB, CORES = 2**20, os.cpu_count() or 1
+# issue 12: collect ÷ calamine floor, re-collect ÷ collect, score ÷ collect, status ÷ `python -c pass`, main-process
+# growth per 1,000 returns (MB), main process at 20,000 (MB), serial tail ÷ collect wall at 10,000
+COLLECT_RATIO, RECOLLECT_RATIO, SCORE_RATIO, STATUS_RATIO = 1.3, 0.05, 0.3, 4.0
+MAIN_GROWTH, MAIN_AT_20K, TAIL_RATIO = 1.0, 300, 0.15
 SETTINGS = {  # resave: returns saved again by LibreOffice (None: all); rounds: ours and calamine, pandas
-    "full": dict(repeat=5, resave=None, rounds=(50, 3), sizes=(1_000, 10_000), collect_repeat=5, starts=10),
-    "quick": dict(repeat=3, resave=4, rounds=(20, 2), sizes=(200, 1_000), collect_repeat=3, starts=10),
+    "full": dict(repeat=5, resave=None, rounds=(50, 3), sizes=(1_000, 10_000), collect_repeat=3, starts=10,
+                 projects=250),
+    "quick": dict(repeat=3, resave=4, rounds=(20, 2), sizes=(200, 1_000), collect_repeat=1, starts=10, projects=10),
 }
 # `zonekit status` step by step, in a fresh interpreter: where its start-up time goes
 STATUS_PARTS = """import json, sys, time
 t = [time.perf_counter()]
-from zonekit.workbench import load_project; t.append(time.perf_counter())
-from zonekit.collect import render_status, unit_status; t.append(time.perf_counter())
-project = load_project(sys.argv[1]); t.append(time.perf_counter())
-render_status(unit_status(project)); t.append(time.perf_counter())
+import click; t.append(time.perf_counter())
+from zonekit.states import project_status, render_status; t.append(time.perf_counter())
+statuses = project_status(sys.argv[1]); t.append(time.perf_counter())
+render_status(statuses); t.append(time.perf_counter())
 print(json.dumps([b - a for a, b in zip(t, t[1:])]))"""
 
 
@@ -106,8 +115,8 @@ def start_up(rows: Rows, root: Path, runs: int) -> None:
     def status_parts() -> str:
         out = subprocess.run([sys.executable, "-c", STATUS_PARTS, str(root)], env=env, check=True,
                              capture_output=True, text=True).stdout
-        parts = zip(("importing zonekit.workbench (openpyxl, which imports numpy)", "importing zonekit.collect",
-                     "load_project (工作台.xlsx by openpyxl, the scheme's YAML)", "the status table itself"),
+        parts = zip(("importing click", "importing zonekit.states (sqlite3, no workbook library)",
+                     "the ledger's snapshot (工作台.xlsx unchanged since the collect)", "the status table itself"),
                     json.loads(out))
         return "in a fresh interpreter: " + ", ".join(f"{what} {s:.3f} s" for what, s in parts)
 
@@ -122,9 +131,12 @@ def start_up(rows: Rows, root: Path, runs: int) -> None:
         if floor is None:
             floor = median
             rows.add(f"start-up: {label}, median of {runs}", f"{median:.3f} s")
+        elif "status" in label:
+            rows.add(f"start-up: {label}, median of {runs}", f"{median:.3f} s = **{median / floor:.1f}×** the floor",
+                     f"≤ {STATUS_RATIO:g}× the floor (issue 12)", median <= STATUS_RATIO * floor, status_parts)
         else:
             rows.add(f"start-up: {label}, median of {runs}", f"{median:.3f} s (floor + {median - floor:.3f} s)",
-                     f"≤ {START_TARGET} s", median <= START_TARGET, status_parts if "status" in label else None)
+                     f"≤ {START_TARGET} s", median <= START_TARGET)
 
 
 def intake(rows: Rows, root: Path, samples, rounds: tuple[int, int]) -> dict[str, float]:
@@ -142,73 +154,91 @@ def intake(rows: Rows, root: Path, samples, rounds: tuple[int, int]) -> dict[str
     return {"ours": ours, "pandas": pandas, "floor": floor}
 
 
-def score_child(root: str) -> None:
-    """The measured child: `zonekit score` as the library runs it, timing the collect inside it."""
-    import zonekit.collect as collecting
-    from zonekit.scorecmd import run_score
-
-    inner, spans = collecting.collect, {}
-
-    def timed(*args, **kwargs):
-        start = time.perf_counter()
-        result = inner(*args, **kwargs)
-        spans["collect"], spans["counts"] = time.perf_counter() - start, result.counts()
-        return result
-
-    def usage():
-        return [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-
-    collecting.collect = timed  # run_score imports it at call time
-    cpu, start = sum(u.ru_utime + u.ru_stime for u in usage()), time.perf_counter()
-    run_score(root)
-    wall, after = time.perf_counter() - start, usage()
-    print(json.dumps({"wall": wall, "collect": spans["collect"], "counts": spans["counts"],
-                      "cpu": sum(u.ru_utime + u.ru_stime for u in after) - cpu,
-                      "rss_main": after[0].ru_maxrss * 1024, "rss_worker": after[1].ru_maxrss * 1024}))
+def round_of(roots: list[Path], repeat: int) -> tuple[dict, int]:
+    """bench_ledger's round (first collect, calamine floor, re-collect, score) in fresh interpreters, ``repeat``
+    times on fresh copies of ``roots`` (no ledger, no outputs): the medians, and the peak RSS of the process tree."""
+    runs = []
+    for n in range(repeat):
+        copies = []
+        for root in roots:
+            copy = root.with_name(f"{root.name}-run{n}")
+            shutil.copytree(root, copy, ignore=shutil.ignore_patterns(layout.LEDGER_DIR, layout.OUTPUT_DIR))
+            copies.append(copy)
+        runs.append(bench_intake.measured_child([bench_ledger.__file__, "--round", *map(str, copies)]))
+        for copy in copies:
+            shutil.rmtree(copy, ignore_errors=True)
+    keys = ("collect", "tail", "floor", "recollect", "score", "rss_main")
+    seen = {key: statistics.median(r[key] for r, _ in runs) for key in keys}
+    seen.update(returns=runs[0][0]["returns"], counts=runs[0][0]["counts"])
+    return seen, statistics.median(peak for _, peak in runs)
 
 
-def scale(rows: Rows, root: Path, samples, sizes: tuple[int, int], repeat: int, floor: float) -> dict[int, dict]:
-    roots, runs, seen = {n: root.with_name(f"{n}-returns") for n in sizes}, {n: [] for n in sizes}, {}
-    for n, copy in roots.items():  # one copy of the project per size, so the sizes can take turns
-        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(layout.RETURNED_DIR))
+def ratios(rows: Rows, what: str, m: dict, full: bool) -> None:
+    """The issue-12 ratios of one round, side by side."""
+    ratio = m["collect"] / m["floor"]
+    rows.add(f"{what}: first collect ÷ calamine read of the needed sheets (same files, same worker pool)",
+             f"**{ratio:.2f}×** ({m['collect']:.2f} s ÷ {m['floor']:.2f} s)", f"≤ {COLLECT_RATIO:g}×",
+             ratio <= COLLECT_RATIO, lambda: f"of the collect, {m['tail']:.2f} s come after the last file is read "
+                                             f"(merge, 回收登记 and 合并结果, ledger commit)")
+    rows.add(f"{what}: re-collect of the unchanged folder ÷ first collect",
+             f"**{m['recollect'] / m['collect']:.1%}** ({m['recollect']:.3f} s ÷ {m['collect']:.2f} s)",
+             f"≤ {RECOLLECT_RATIO:.0%}", m["recollect"] / m["collect"] <= RECOLLECT_RATIO)
+    rows.add(f"{what}: score after collect ÷ first collect",
+             f"**{m['score'] / m['collect']:.2f}×** ({m['score']:.2f} s ÷ {m['collect']:.2f} s)",
+             f"≤ {SCORE_RATIO:g}×", m["score"] / m["collect"] <= SCORE_RATIO)
+    if full:
+        rows.add(f"{what}: serial tail (after the last file is read) ÷ collect wall",
+                 f"**{m['tail'] / m['collect']:.1%}** ({m['tail']:.2f} s ÷ {m['collect']:.2f} s)",
+                 f"≤ {TAIL_RATIO:.0%}", m["tail"] / m["collect"] <= TAIL_RATIO)
+
+
+def scale(rows: Rows, root: Path, samples, sizes: tuple[int, int], repeat: int) -> dict[int, dict]:
+    """Copies of the demo's returns in one project (the old benchmark's shape, 99.8 % identical)."""
+    seen = {}
+    for n in sizes:
+        copy = root.with_name(f"{n}-returns")
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(layout.RETURNED_DIR, layout.LEDGER_DIR))
         bench_intake.fill_returned(copy / layout.RETURNED_DIR, samples, n)
-    for _ in range(repeat):  # taking turns: a slow spell of a shared machine weighs on every size alike
-        for n, copy in roots.items():
-            runs[n].append(bench_intake.measured_child([__file__, "--score", str(copy)]))
-    for n, measured in runs.items():
-        seen[n] = {key: statistics.median(r[key] for r, _ in measured)
-                   for key in ("wall", "collect", "cpu", "rss_main", "rss_worker")}
-        seen[n].update(peak=statistics.median(peak for _, peak in measured), counts=measured[0][0]["counts"])
+        seen[n], peak = round_of([copy], repeat)
+        seen[n]["peak"] = peak
+        shutil.rmtree(copy, ignore_errors=True)
     (n1, small), (n2, large) = seen.items()
     label = " (quick run)" if n2 != FULL_SIZE else ""
     target = WALL_TARGET * n2 / FULL_SIZE
     for n, m in seen.items():
-        what = f"collect + score {n:,} returns{label}, wall (median of {repeat})"
-        measured = (f"{m['wall']:.2f} s (collect {m['collect']:.2f} s, load + score {m['wall'] - m['collect']:.2f} s;"
-                    f" CPU {m['cpu']:.2f} s) = {m['wall'] / n * 1e3:.2f} ms per return")
+        what = f"copies, {n:,} returns{label}: first collect + score, wall (median of {repeat})"
+        measured = (f"{m['collect'] + m['score']:.2f} s (collect {m['collect']:.2f} s, score {m['score']:.2f} s) = "
+                    f"{(m['collect'] + m['score']) / n * 1e3:.2f} ms per return")
         if n == n2:
             rows.add(what, measured, f"≤ {target:g} s" + (f" (15 s × {n2:,}/10,000)" if label else ""),
-                     m["wall"] <= target, f"{bound(m['cpu'])}, {m['cpu'] / n * 1e3:.2f} ms of CPU per return; "
-                                          f"the bare calamine read alone ({floor * 1e3:.2f} ms per workbook) "
-                                          f"would take {floor * n / CORES:.1f} s on {CORES} cores")
+                     m["collect"] + m["score"] <= target)
         else:
             rows.add(what, measured, "— (for growth)")
+        ratios(rows, f"copies, {n:,}", m, full=n == n2)
     for n, m in seen.items():
-        rows.add(f"collect + score {n:,} returns{label}, peak RSS of the process tree",
-                 f"{m['peak'] / MB:.0f} MB (main process {m['rss_main'] / MB:.0f} MB, "
-                 f"largest worker {m['rss_worker'] / MB:.0f} MB)", f"≤ {RSS_TARGET} MB", m["peak"] <= RSS_TARGET * MB)
-    growth = (large["wall"] / n2) / (small["wall"] / n1)
-    extrapolated = large["wall"] + (FULL_SIZE - n2) * (large["wall"] - small["wall"]) / (n2 - n1)
-    rows.add(f"growth {n1:,} → {n2:,}: time per return",
-             f"{small['wall'] / n1 * 1e3:.2f} → {large['wall'] / n2 * 1e3:.2f} ms (×{growth:.2f})"
-             + (f"; 10,000 extrapolated: {extrapolated:.1f} s" if label else ""), "linear: ≤ ×1.1", growth <= 1.1)
-    slope = (large["peak"] - small["peak"]) / (n2 - n1)
-    rss_10k = large["peak"] + (FULL_SIZE - n2) * slope
-    rows.add(f"growth {n1:,} → {n2:,}: peak RSS",
-             f"{small['peak'] / MB:.0f} → {large['peak'] / MB:.0f} MB ({slope * 1000 / MB:+.1f} MB per 1,000 returns)"
-             + (f"; 10,000 extrapolated: {rss_10k / MB:.0f} MB" if label else ""),
-             f"flat: ≤ {RSS_TARGET} MB at 10,000", rss_10k <= RSS_TARGET * MB)
+        rows.add(f"copies, {n:,} returns{label}: peak RSS of the process tree",
+                 f"{m['peak'] / MB:.0f} MB (main process {m['rss_main'] / MB:.0f} MB)", f"≤ {RSS_TARGET} MB",
+                 m["peak"] <= RSS_TARGET * MB)
+    slope = (large["rss_main"] - small["rss_main"]) / (n2 - n1) * 1000
+    at_20k = large["rss_main"] + (20_000 - n2) * slope / 1000
+    rows.add(f"copies, {n1:,} → {n2:,}: main-process memory growth",
+             f"{slope / MB:+.2f} MB per 1,000 returns; 20,000 extrapolated: {at_20k / MB:.0f} MB",
+             f"≤ {MAIN_GROWTH:g} MB per 1,000, ≤ {MAIN_AT_20K} MB at 20,000",
+             slope <= MAIN_GROWTH * MB and at_20k <= MAIN_AT_20K * MB)
     return seen
+
+
+def realistic(rows: Rows, work: Path, projects: int, repeat: int) -> dict:
+    """Many projects of 40 distinct units each (a province's counties), every return distinct."""
+    roots, how = bench_ledger.realistic_projects(work / "counties", projects)
+    m, peak = round_of(roots, repeat)
+    per = f"{m['collect'] / projects:.2f} s per project of {bench_ledger.UNITS_PER_PROJECT}"
+    rows.add(f"realistic, {projects} projects × {bench_ledger.UNITS_PER_PROJECT} units: first collect of every "
+             f"project, wall (median of {repeat})", f"{m['collect']:.2f} s ({per}); peak RSS {peak / MB:.0f} MB",
+             "— (reference)")
+    ratios(rows, f"realistic, {projects} × {bench_ledger.UNITS_PER_PROJECT}", m, full=False)
+    m["how"] = how
+    return m
 
 
 def render(mode: str, about: list[tuple[str, str]], rows: Rows, headline: str) -> str:
@@ -229,11 +259,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats, under two minutes")
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"markdown file to write (default {OUTPUT})")
-    parser.add_argument("--score", metavar="DIR", help=argparse.SUPPRESS)  # the measured child process
     args = parser.parse_args(argv)
-    if args.score:
-        score_child(args.score)
-        return 0
     mode = "quick" if args.quick else "full"
     settings, began, start_load, rows = SETTINGS[mode], time.perf_counter(), load(), Rows()
     about = machine() + [("date", datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"))]
@@ -243,21 +269,24 @@ def main(argv=None) -> int:
         root, samples, how = bench_intake.demo_samples(work, settings["resave"])
         start_up(rows, root, settings["starts"])
         read = intake(rows, root, samples, settings["rounds"])
-        seen = scale(rows, root, samples, settings["sizes"], settings["collect_repeat"], read["floor"])
+        seen = scale(rows, root, samples, settings["sizes"], settings["collect_repeat"])
+        real = realistic(rows, work, settings["projects"], settings["collect_repeat"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     n, m = list(seen.items())[-1]
     verdicts = [row[3] for row in rows if row[3] != "reference"]
     headline = (f"**Headline:** intake is **{read['pandas'] / read['ours']:.0f}× faster** than a pandas.read_excel "
                 f"loop and **{read['ours'] / read['floor']:.2f}×** the bare calamine floor; {n:,} returns are "
-                f"collected and scored in **{m['wall']:.1f} s** ({m['wall'] / n * 1e3:.2f} ms per return on {CORES} "
-                f"cores) with a peak of **{m['peak'] / MB:.0f} MB**. {len(verdicts)} targets, "
+                f"collected in **{m['collect']:.1f} s** ({m['collect'] / n * 1e3:.2f} ms per return on {CORES} cores), "
+                f"re-collected unchanged in {m['recollect']:.2f} s and scored from the ledger in {m['score']:.2f} s, "
+                f"with a peak of **{m['peak'] / MB:.0f} MB**; {real['returns']:,} distinct returns of "
+                f"{settings['projects']} projects are collected in {real['collect']:.1f} s. {len(verdicts)} targets, "
                 f"{verdicts.count('**not met**')} not met.")
     counts = "，".join(f"{status} {count:,}" for status, count in m["counts"].items())
     about += [("load average (1 / 5 / 15 min; this run's own processes count too)",
                f"start {start_load}; end {load()}"),
-              ("inputs", f"{how}; for collect + score copied over and over into the demo project's returned folder "
-                         f"(at {n:,}: {counts})"),
+              ("inputs", f"{how}; copied over and over into the demo project's returned folder "
+                         f"(at {n:,}: {counts}); {real['how']}"),
               ("this run took", f"{time.perf_counter() - began:.0f} s")]
     text = render(mode, about, rows, headline)
     print(text)

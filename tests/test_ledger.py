@@ -249,3 +249,37 @@ def test_collect__unchanged_folder__outputs_left_as_they_are_and_said_so(project
     late = collect(project, today=date(2024, 7, 1))  # past the deadline: 未报 units become 逾期, outputs redone
     assert not late.unchanged and runs(project) == 2
     assert {s.unit: s.state for s in late.units}[STATS] == layout.STATE_LATE
+
+
+def test_ledger__migrations__released_steps_never_change():
+    import hashlib
+
+    from zonekit.ledger import MIGRATIONS
+
+    released = {1: "c5c30826a625bd462faafeb22c0230ac7e1c049e2a2ede0406a8f752371a6540",
+                2: "7126a262fa269974980ba1fffd03d647bc101d6a979025fb9f7a4cf9d3ec161b"}
+    assert {n: hashlib.sha256(MIGRATIONS[n].encode()).hexdigest() for n in released} == released
+
+
+def test_ledger__version_1_left_by_an_older_zonekit__migrated_and_kept(project, forbid_reading):
+    from zonekit.ledger import MIGRATIONS, VERSION
+
+    first = collect(project, today=TODAY)
+    path = ledger_path(project.root)
+    with sqlite3.connect(path) as db:  # the ledger as zonekit with schema 1 left it: its tables, no later step
+        db.executescript("DROP INDEX locations_version; DROP INDEX pictures_image; DROP TABLE withdrawn; "
+                         "PRAGMA user_version = 1;")
+    with sqlite3.connect(path) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    v1 = sqlite3.connect(":memory:")
+    v1.executescript(MIGRATIONS[1])
+    assert tables == {r[0] for r in v1.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    forbid_reading()
+    (project.output / layout.INTAKE_LOG).unlink()  # so the collect below assembles and writes again
+    again = collect(project, today=TODAY)  # opens the ledger: migrated, then used as it is
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == VERSION == 3
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+        assert {"withdrawn", "locations_version", "pictures_image"} <= names
+        assert db.execute("SELECT count(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0] == 2
+    assert again.opened == 0 and again.answers == first.answers and states(again) == states(first)

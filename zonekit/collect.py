@@ -50,6 +50,7 @@ R_SAME = define("R409", WARNING, "与「{same}」内容完全相同，按同一�
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et"}
 MAX_DEPTH = 3  # archives inside archives inside archives, no deeper
+BATCH_ROWS = 2000  # locations written to the ledger at a time
 
 _DESCRIBED = {".pdf": "PDF 文件", ".doc": "Word 文档", ".docx": "Word 文档", ".wps": "WPS 文字文档",
               ".jpg": "图片", ".jpeg": "图片", ".png": "图片", ".gif": "图片", ".bmp": "图片", ".txt": "文本文件",
@@ -512,11 +513,18 @@ class _Recorder:
         self.round = project.round
         self.stamps: dict[str, tuple[int, int]] = {}  # source → (size, mtime_ns) taken before it was read
         self.opened = 0
+        self.versions: dict[tuple[str, str], int] = {}  # (sha256, variant) → version id, as found this run
+        self.places: list[tuple] = []  # locations found, written in batches
+        self.sources: list[tuple] = []  # files on disk as seen, written in batches
 
     def version_of(self, rec: ReturnRecord) -> int:
         variant = _variant(rec)
+        key = (rec.sha256, variant)
+        if key in self.versions:
+            return self.versions[key]
         for version, found in self.ledger.find(rec.sha256, self.context, self.round):
             if found == variant:
+                self.versions[key] = version
                 return version
         rec.pack()
         row = {"round": self.round, "sha256": rec.sha256, "variant": variant, "context": self.context,
@@ -528,7 +536,25 @@ class _Recorder:
                "content": rec.packed, "seen_at": self.now, "run": self.run}
         pictures = [(p.sheet, p.cell, p.row, p.col, p.member, p.kind, p.indicator, p.key, p.sha256, p.size, p.name,
                      json.dumps(list(p.numbers))) for p in rec.pictures]
-        return self.ledger.add_version(row, pictures)
+        self.versions[key] = self.ledger.add_version(row, pictures)
+        return self.versions[key]
+
+    def found(self, version: int, path: str, source: str, origin: tuple | str, file_time: str, mailed_at: str,
+              sender: str) -> None:
+        """``version`` found at ``path`` in this run (written with the next batch)."""
+        origin = origin if isinstance(origin, str) else json.dumps(list(origin))  # ASCII: names may carry bytes
+        self.places.append((version, path, source, origin, file_time, mailed_at, sender, self.now, self.now,
+                            self.run, self.run))
+        if len(self.places) >= BATCH_ROWS:
+            self.flush()
+
+    def seen(self, source: str, size: int, mtime_ns: int) -> None:
+        self.sources.append((source, size, mtime_ns, self.context, self.round, self.run))
+
+    def flush(self) -> None:
+        self.ledger.found_many(self.places)
+        self.ledger.set_sources(self.sources)
+        self.places, self.sources = [], []
 
     def add(self, records: list[ReturnRecord]) -> None:
         """The records of one file on disk, as read_all hands them over."""
@@ -536,45 +562,43 @@ class _Recorder:
             return
         source = display_path(Path(records[0].origin[0]), self.project) if records[0].origin else records[0].file
         for rec in records:
-            version = self.version_of(rec)
-            self.ledger.found(version, rec.file, source, rec.origin, rec.file_time, rec.mailed_at, rec.sender,
-                              self.run, self.now)
+            self.found(self.version_of(rec), rec.file, source, rec.origin, rec.file_time, rec.mailed_at, rec.sender)
         self.opened += 1
         stamp = self.stamps.get(source)
         # a file that could not be read this time (locked, vanished) is tried again next time
         if stamp and all(r.sha256 or r.skipped for r in records):
-            self.ledger.set_source(source, *stamp, self.context, self.round, self.run)
+            self.seen(source, *stamp)
 
-    def known(self, path: Path, shown: str, size: int, mtime_ns: int, sources, leaves, sizes, plan) -> bool:
-        """Record ``path`` from the ledger without opening it as a workbook, if its content is known."""
+    def unchanged(self, shown: str, size: int, mtime_ns: int, sources, leaves) -> bool:
+        """Record a file on disk exactly as the last collect saw it from the ledger, without opening it."""
         known = sources.get(shown)
-        if known is not None and (known.size, known.mtime_ns, known.context, known.round) == \
-                (size, mtime_ns, self.context, self.round) and shown in leaves:
-            for version, where, origin, file_time, mailed_at, sender in leaves[shown]:
-                self.ledger.found(version, where, shown, tuple(json.loads(origin)), file_time, mailed_at, sender,
-                                  self.run, self.now)
-            self.ledger.set_source(shown, size, mtime_ns, self.context, self.round, self.run)
-            return True
-        # changed, moved or copied: the same content may already be a version (hashing costs less than reading)
-        if path.suffix.lower() not in WORKBOOK_SUFFIXES or size not in sizes or is_lock_file(path.name):
+        if known is None or (known.size, known.mtime_ns, known.context, known.round) != \
+                (size, mtime_ns, self.context, self.round) or shown not in leaves:
             return False
-        got = read_regular(path)
-        if got.data is None:
-            return False
-        for version, variant in self.ledger.find(_hash(got.data), self.context, self.round):
+        for version, where, origin, file_time, mailed_at, sender in leaves[shown]:
+            self.found(version, where, shown, origin, file_time, mailed_at, sender)
+        self.seen(shown, size, mtime_ns)
+        return True
+
+    def same_content(self, path: Path, shown: str, digest: str, mtime: str, plan: Plan) -> bool:
+        """Record a workbook whose content (``digest``) is already a version (in the ledger, or read earlier in this
+        run) that reading it under this name would give again; False when it must be read."""
+        for version, variant in self.ledger.find(digest, self.context, self.round):
             unit = self.ledger.db.execute("SELECT unit FROM versions WHERE id = ?", (version,)).fetchone()[0]
             if variant == f"{path.name}\n" or (variant == "" and not other_unit_named(plan, unit, path.name)):
-                self.ledger.found(version, shown, shown, (str(path),), got.mtime, "", "", self.run, self.now)
-                self.ledger.set_source(shown, size, mtime_ns, self.context, self.round, self.run)
+                self.found(version, shown, shown, (str(path),), mtime, "", "")
+                self.seen(shown, *self.stamps[shown])
                 return True
         return False
 
 
 def _gather(project: Project, recorder: _Recorder, paths: list[Path], workers, on_file) -> None:
-    """Record every path: from the ledger when its content is known, else read (in parallel when many)."""
+    """Record every path: from the ledger when it is unchanged on disk or its content is known (a workbook's bytes
+    are hashed: hashing costs far less than reading), else read in worker processes — each content once, the
+    other copies of it then recorded as places of the version read."""
     ledger, plan = recorder.ledger, Plan(project)
-    sources, leaves, sizes = ledger.sources(), ledger.leaves(project.round), ledger.sizes(project.round)
-    unread = []
+    sources, leaves = ledger.sources(), ledger.leaves(project.round)
+    unread, first, copies = [], {}, []  # to read; digest → the path read for it; copies of those, to record
     for path in paths:
         shown = display_path(path, project)
         try:
@@ -583,13 +607,38 @@ def _gather(project: Project, recorder: _Recorder, paths: list[Path], workers, o
             unread.append(path)  # read_path says why
             continue
         recorder.stamps[shown] = (info.st_size, info.st_mtime_ns)
-        if recorder.known(path, shown, info.st_size, info.st_mtime_ns, sources, leaves, sizes, plan):
+        if recorder.unchanged(shown, info.st_size, info.st_mtime_ns, sources, leaves):
             if on_file:
                 on_file(1)
+            continue
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES or is_lock_file(path.name):
+            unread.append(path)
+            continue
+        got = read_regular(path)
+        if got.data is None:
+            unread.append(path)
+            continue
+        digest = _hash(got.data)
+        if recorder.same_content(path, shown, digest, got.mtime, plan):
+            if on_file:
+                on_file(1)
+        elif digest in first:
+            copies.append((path, shown, digest, got.mtime))
         else:
+            first[digest] = path
             unread.append(path)
     if unread:
         read_all(project, unread, workers, on_file, recorder.add)
+    again = []
+    for path, shown, digest, mtime in copies:  # the first copy was read and recorded: the others are places of it
+        if recorder.same_content(path, shown, digest, mtime, plan):
+            if on_file:
+                on_file(1)
+        else:
+            again.append(path)  # read as itself (its name or sender decides something)
+    if again:
+        read_all(project, again, workers, on_file, recorder.add)
+    recorder.flush()
 
 
 # ---------------------------------------------------------------- from the ledger back to versions and merges

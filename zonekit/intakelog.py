@@ -61,11 +61,11 @@ class _Sheet:
         for i, value in enumerate(cells):
             if isinstance(value, int) and not isinstance(value, bool):
                 self.ws.write_number(self.row, i, value, self.num)
-            else:
-                text = "" if value is None else str(value)
+            elif value is not None and value != "":  # an empty cell is left unwritten
+                text = str(value)
                 self.ws.write_string(self.row, i, text, self.text)
-                if text and i < self.printed:
-                    lines = max(lines, text_lines(text, self.columns[i].width))
+                if i < self.printed and (2 * len(text) > self.columns[i].width - 1 or "\n" in text):
+                    lines = max(lines, text_lines(text, self.columns[i].width))  # it may wrap
         if lines > 1:
             self.ws.set_row(self.row, min(LINE * lines + 3, 409))
         self.row += 1
@@ -76,8 +76,8 @@ class _Sheet:
             self.ws.print_area(0, 0, max(self.row - 1, 1), self.printed - 1)
 
 
-def _workbook(path: Path, title: str, result):
-    wb = xlsxwriter.Workbook(str(path), WRITER_OPTIONS)
+def _workbook(path: Path, title: str, result, options: dict = WRITER_OPTIONS):
+    wb = xlsxwriter.Workbook(str(path), options)
     wb.set_properties({"title": title, "author": "zonekit", "created": _stamp(result)})
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
     text = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -108,7 +108,9 @@ def write_intake_log(target: Path, result) -> Path:
     unit's versions and how many values each gave; the saved time to the second and where it came from; hashes
     last), 单位情况 (per unit: state, versions, what is missing), 问题清单 (the issues that still apply), 图片
     (every picture each file carried and what became of it)."""
-    wb, head, text, num = _workbook(target, "回收登记", result)
+    # one row per place a file was found (10,000 at a province's scale): each row goes to disk as it is written
+    streamed = {**WRITER_OPTIONS, "in_memory": False, "constant_memory": True, "tmpdir": str(Path(target).parent)}
+    wb, head, text, num = _workbook(target, "回收登记", result, streamed)
     files = _Sheet(wb, layout.SHEET_INTAKE_FILES, layout.INTAKE_FILE_COLUMNS, head, text, num,
                    printed=layout.INTAKE_FILE_PRINTED)
     for r in result.returns:

@@ -300,9 +300,9 @@ STATE_REPORTED = "已报"
 STATE_MISSING = "未报"
 STATE_LATE = "逾期"
 STATE_RETURNED = "退回"
-INTAKE_FILE_COLUMNS = (Column("文件", width=34), Column("单位", width=14), Column("状态", width=7),
-                       Column("原因", width=40), Column("版本", width=6), Column("采用项数", width=6),
-                       Column("保存时间", width=18), Column("时间来源", width=13), Column("收到时间", width=18),
+INTAKE_FILE_COLUMNS = (Column("文件", width=33), Column("单位", width=14), Column("状态", width=7),
+                       Column("原因", width=38), Column("版本", width=6), Column("采用项数", width=6),
+                       Column("保存时间", width=20), Column("时间来源", width=13), Column("收到时间", width=20),
                        Column("错误", width=5), Column("警告", width=5), Column("识别方式", width=9),
                        Column("大小（字节）", width=10), Column("SHA-256", width=66))
 INTAKE_FILE_PRINTED = 11  # columns printed (文件 … 警告); identification, size and hash stay on screen

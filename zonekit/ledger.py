@@ -139,7 +139,14 @@ CREATE TABLE withdrawn (         -- pictures taken off the record on purpose; th
 );
 """
 
-MIGRATIONS = {1: SCHEMA_1, 2: SCHEMA_2}
+# Version 3: look-ups that grow with a province's ledger — a version's places (assembling a round) and an image by
+# its hash (the same picture in another version or another unit's return, for the evidence).
+SCHEMA_3 = """
+CREATE INDEX locations_version ON locations (version);
+CREATE INDEX pictures_image ON pictures (sha256);
+"""
+
+MIGRATIONS = {1: SCHEMA_1, 2: SCHEMA_2, 3: SCHEMA_3}  # released steps never change: a new step is appended
 VERSION = max(MIGRATIONS)
 BUSY_SECONDS = 20  # another collect of the same project holds the ledger: wait this long, then say so
 
@@ -240,11 +247,11 @@ class Ledger:
         return {row[0]: Source(*row[1:]) for row in
                 self.db.execute("SELECT path, size, mtime_ns, context, round FROM sources")}
 
-    def set_source(self, path: str, size: int, mtime_ns: int, context: str, round_name: str, run: int) -> None:
-        self.db.execute("INSERT INTO sources (path, size, mtime_ns, context, round, run) VALUES (?, ?, ?, ?, ?, ?) "
-                        "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
-                        "context = excluded.context, round = excluded.round, run = excluded.run",
-                        (path, size, mtime_ns, context, round_name, run))
+    def set_sources(self, rows: list[tuple]) -> None:
+        """Files on disk as this run saw them: (path, size, mtime_ns, context, round, run) each."""
+        self.db.executemany("INSERT INTO sources (path, size, mtime_ns, context, round, run) VALUES (?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+                            "context = excluded.context, round = excluded.round, run = excluded.run", rows)
 
     def leaves(self, round_name: str) -> dict[str, list[sqlite3.Row]]:
         """source → the locations the last collect found in it (workbooks inside a zip, a mail …), in order."""
@@ -255,11 +262,6 @@ class Ledger:
                 (round_name,)):
             out.setdefault(row[0], []).append(row[1:])
         return out
-
-    def sizes(self, round_name: str) -> set[int]:
-        """Sizes of the versions received in the round: a file of another size cannot be one of them."""
-        return {r[0] for r in self.db.execute("SELECT DISTINCT size FROM versions WHERE round = ? AND sha256 != ''",
-                                              (round_name,))}
 
     # ------------------------------------------------------------ versions and where they were found
     def find(self, sha256: str, context: str, round_name: str) -> list[tuple[int, str]]:
@@ -277,18 +279,15 @@ class Ledger:
                                 [(version, n, *p) for n, p in enumerate(pictures)])
         return version
 
-    def found(self, version: int, path: str, source: str, origin: tuple, file_time: str, mailed_at: str,
-              sender: str, run: int, now: str) -> None:
-        """Record that ``version`` was found at ``path`` in this run."""
-        self.db.execute(
+    def found_many(self, rows: list[tuple]) -> None:
+        """Record where versions were found in this run: (version, path, source, origin as JSON, file_time,
+        mailed_at, sender, first_seen, last_seen, first_run, last_run) each; a place seen before is refreshed."""
+        self.db.executemany(
             "INSERT INTO locations (version, path, source, origin, file_time, mailed_at, sender, first_seen, "
             "last_seen, first_run, last_run, present) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
             "ON CONFLICT (path, version) DO UPDATE SET source = excluded.source, origin = excluded.origin, "
             "file_time = excluded.file_time, mailed_at = excluded.mailed_at, sender = excluded.sender, "
-            "last_seen = excluded.last_seen, last_run = excluded.last_run, present = 1",
-            (version, path, source, json.dumps(list(origin)), file_time, mailed_at, sender,  # ASCII: names may
-             # carry undecodable bytes as surrogates
-             now, now, run, run))
+            "last_seen = excluded.last_seen, last_run = excluded.last_run, present = 1", rows)
 
     def versions(self, round_name: str) -> list[sqlite3.Row]:
         """Every version of the round without its content, oldest receipt first."""
