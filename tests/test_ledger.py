@@ -283,3 +283,11 @@ def test_ledger__version_1_left_by_an_older_zonekit__migrated_and_kept(project, 
         assert {"withdrawn", "locations_version", "pictures_image"} <= names
         assert db.execute("SELECT count(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0] == 2
     assert again.opened == 0 and again.answers == first.answers and states(again) == states(first)
+
+
+def test_collect__picture_withdrawn_since_the_last_collect__outputs_redone(project):
+    collect(project, today=TODAY)
+    with Ledger(ledger_path(project.root)) as ledger:
+        ledger.withdraw(project.round, COMMERCE, "0" * 64, "单位说明：误贴", "2024-06-25T09:00:00+00:00")
+    assert not collect(project, today=TODAY).unchanged  # 回收登记's 图片 sheet must say so
+    assert collect(project, today=TODAY).unchanged
