@@ -217,8 +217,9 @@ def display_path(path: Path, project: Project) -> str:
     """The path relative to the project folder (forward slashes), or as given when outside it; bytes of a name
     that are not UTF-8 are shown as escapes."""
     full, root = os.path.abspath(path), os.path.abspath(project.root)
-    if full.startswith(root + os.sep):
-        return printable(Path(full[len(root) + 1:]).as_posix())
+    if full.startswith(root + os.sep):  # abspath is normalised: only the separators differ from as_posix()
+        relative = full[len(root) + 1:]
+        return printable(relative.replace(os.sep, "/") if os.sep != "/" else relative)
     return printable(str(path))
 
 
