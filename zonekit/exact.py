@@ -5,6 +5,7 @@ digits Excel itself keeps, so 0.15 typed in Excel is exactly 15%. Total: every f
 raises NotANumber, whatever the size of the number (NaN, infinity, 1e308, thousands of digits).
 """
 
+import functools
 import math
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Decimal, InvalidOperation, getcontext, localcontext
 from fractions import Fraction
@@ -138,6 +139,22 @@ def _faithful(values: list[Fraction], edges: tuple, scale: int, places: int, kee
 def _format_all(values, places: int, edges, scale: int, keep: int, suffix: str) -> list[str]:
     """The texts at the fewest decimals from ``places`` on that are faithful (see _faithful); trailing zeros
     dropped beyond ``keep`` decimals."""
+    if all(type(v) in _REMEMBERED for v in values) and all(type(e) in _REMEMBERED for e in edges):
+        key = tuple((type(v), v) for v in values), tuple((type(e), e) for e in edges)  # 2 and Fraction(2) apart
+        return list(_format_known(key, places, scale, keep, suffix))
+    return _format_fresh(values, places, edges, scale, keep, suffix)
+
+
+_REMEMBERED = (Fraction, int, type(None))  # exact values: the same ones give the same texts
+
+
+@functools.lru_cache(maxsize=4096)  # the same points and figures are shown again and again (every unit's rows)
+def _format_known(key: tuple, places: int, scale: int, keep: int, suffix: str) -> tuple[str, ...]:
+    values, edges = ([v for _, v in part] for part in key)
+    return tuple(_format_fresh(values, places, tuple(edges), scale, keep, suffix))
+
+
+def _format_fresh(values, places: int, edges, scale: int, keep: int, suffix: str) -> list[str]:
     known = [v for v in values if v is not None]
     texts = None
     for p in range(places, MAX_PLACES + 1):

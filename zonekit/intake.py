@@ -616,6 +616,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
+@functools.lru_cache(maxsize=8192)  # every ordering and every 回收登记 row asks again for the same few times
 def parse_time(text: str) -> datetime | None:
     """W3CDTF / ISO 8601 (2024-05-01T08:00:00Z, with up to 9 decimals) → aware datetime; None if unreadable or
     outside the years a workbook can really have been saved in (so 9999-12-31 and 0001-01-01 never overflow

@@ -20,6 +20,7 @@ from zonekit.evidence import picture_rows, write_link
 from zonekit.exact import fmt_exact_percent
 from zonekit.intake import parse_time
 from zonekit.pages import setup_print
+from zonekit.sheetrows import RowSheet
 from zonekit.states import local_minutes
 from zonekit.summary import text_lines
 from zonekit.versions import shown_time
@@ -41,10 +42,14 @@ def _stamp(result) -> datetime:
 class _Sheet:
     """A plain table: header row, frozen, filtered, printed landscape on A4 with the header on every page (only
     the first ``printed`` columns); every cell a string unless it is a count; rows as high as their wrapped text
-    (LibreOffice does not grow them by itself)."""
+    (LibreOffice does not grow them by itself). The rows are written as XML by zonekit.sheetrows (回收登记 has one
+    per file at a province's scale); ``links``: cell by cell through xlsxwriter instead, so that a cell can be
+    made a hyperlink afterwards (write_link on ``ws``)."""
 
-    def __init__(self, wb, name: str, columns, fmt_head, fmt_text, fmt_num, printed: int | None = None):
-        self.ws = wb.add_worksheet(name)
+    def __init__(self, wb, name: str, columns, fmt_head, fmt_text, fmt_num, printed: int | None = None,
+                 links: bool = False):
+        self.ws = wb.add_worksheet(name, worksheet_class=None if links else RowSheet)
+        self.xml = not links
         self.columns = columns
         self.text, self.num = fmt_text, fmt_num
         for i, col in enumerate(columns):
@@ -54,20 +59,43 @@ class _Sheet:
         self.ws.freeze_panes(1, 0)
         setup_print(self.ws, header_row=0)
         self.printed = printed or len(columns)
+        # the text a column can hold on one line: longer text (or a line break) may wrap
+        self._fits = [(c.width - 1) // 2 if i < self.printed else None for i, c in enumerate(columns)]
+        self._styles: dict[int, str] = {}
         self.row = 1
 
-    def add(self, cells) -> None:
-        lines = 1
+    def add(self, cells, numbers: dict | None = None) -> None:
+        """One row; ``numbers`` (column → (number, format)) replaces cells by a number in a format of its own
+        once the row's height is known (the text the cell replaced still counts for it)."""
+        cells, fits, lines, used = list(cells), self._fits, 1, []
         for i, value in enumerate(cells):
             if isinstance(value, int) and not isinstance(value, bool):
-                self.ws.write_number(self.row, i, value, self.num)
-            elif value is not None and value != "":  # an empty cell is left unwritten
-                text = str(value)
-                self.ws.write_string(self.row, i, text, self.text)
-                if i < self.printed and (2 * len(text) > self.columns[i].width - 1 or "\n" in text):
-                    lines = max(lines, text_lines(text, self.columns[i].width))  # it may wrap
-        if lines > 1:
-            self.ws.set_row(self.row, min(LINE * lines + 3, 409))
+                used.append(self.num)
+                continue
+            used.append(self.text)
+            if value is None or value == "":  # an empty cell is left unwritten
+                continue
+            if not isinstance(value, str):
+                cells[i] = value = str(value)
+            if fits[i] is not None and (len(value) > fits[i] or "\n" in value):
+                lines = max(lines, text_lines(value, self.columns[i].width))  # it may wrap
+        for i, (number, fmt) in (numbers or {}).items():
+            cells[i], used[i] = number, fmt
+        height = min(LINE * lines + 3, 409) if lines > 1 else None
+        if self.xml:
+            styles = self._styles
+            for fmt in used:
+                if id(fmt) not in styles:
+                    styles[id(fmt)] = self.ws.style(fmt)
+            self.ws.add_row(self.row, cells, [styles[id(fmt)] for fmt in used], height)
+        else:
+            for i, (value, fmt) in enumerate(zip(cells, used)):
+                if isinstance(value, str) and value:
+                    self.ws.write_string(self.row, i, value, fmt)
+                elif value is not None and value != "":
+                    self.ws.write_number(self.row, i, value, fmt)
+            if height is not None:
+                self.ws.set_row(self.row, height)
         self.row += 1
 
     def finish(self) -> None:
@@ -108,8 +136,9 @@ def write_intake_log(target: Path, result) -> Path:
     unit's versions and how many values each gave; the saved time to the second and where it came from; hashes
     last), 单位情况 (per unit: state, versions, what is missing), 问题清单 (the issues that still apply), 图片
     (every picture each file carried and what became of it)."""
-    # one row per place a file was found (10,000 at a province's scale): each row goes to disk as it is written
-    streamed = {**WRITER_OPTIONS, "in_memory": False, "constant_memory": True, "tmpdir": str(Path(target).parent)}
+    # one row per place a file was found (10,000 at a province's scale): the rows go to disk as they are written
+    # (zonekit.sheetrows), and so do the parts of the package
+    streamed = {**WRITER_OPTIONS, "in_memory": False, "tmpdir": str(Path(target).parent)}
     wb, head, text, num = _workbook(target, "回收登记", result, streamed)
     files = _Sheet(wb, layout.SHEET_INTAKE_FILES, layout.INTAKE_FILE_COLUMNS, head, text, num,
                    printed=layout.INTAKE_FILE_PRINTED)
@@ -153,10 +182,10 @@ def write_merged(target: Path, result) -> Path:
         value_col = layout.ANSWER_COLUMNS.index(layout.ANSWER_VALUE)
         for c in sorted(result.contributions, key=_answer_order(scheme)):
             where = f"{c.sheet}!{c.cell}" if c.sheet and c.cell else c.sheet
-            answers.add([c.indicator, KIND_NAMES.get(c.kind, c.kind), c.key, c.label, c.year, c.text, c.measure,
-                         c.unit, c.file, where, c.status, c.note])
-            if isinstance(c.value, Fraction) and c.kind in NUMBER_KINDS:
-                figures.write(answers.ws, answers.row - 1, value_col, c.value, c.measure == "%")
+            row = [c.indicator, KIND_NAMES.get(c.kind, c.kind), c.key, c.label, c.year, c.text, c.measure, c.unit,
+                   c.file, where, c.status, c.note]
+            shown = isinstance(c.value, Fraction) and c.kind in NUMBER_KINDS
+            answers.add(row, {value_col: figures.cell(c.value, c.measure == "%")} if shown else None)
         key_col = layout.ANSWER_COLUMNS.index(layout.ANSWER_KEY)
         answers.ws.set_column(key_col, key_col, layout.ANSWER_KEY.width, text, {"hidden": True})
         answers.finish()
@@ -168,7 +197,7 @@ def write_merged(target: Path, result) -> Path:
                               e.problems, e.contact, e.file])
         progress.finish()
         evidence = _Sheet(wb, layout.SHEET_EVIDENCE, layout.for_scheme(layout.EVIDENCE_COLUMNS, label), head, text,
-                          num)
+                          num, links=True)
         for e in result.evidence:
             evidence.add([e.indicator, names.get(e.indicator, ""), e.unit, e.path, "", f"{e.kind}，来自 {e.source} "
                           f"{e.sheet}!{e.cell}"])
@@ -195,7 +224,8 @@ class _Figures:
         self.wb, self.formats = wb, {}
         self.general = wb.add_format({"valign": "top"})
 
-    def write(self, ws, row: int, col: int, value: Fraction, percent: bool) -> None:
+    def cell(self, value: Fraction, percent: bool) -> tuple[float, object]:
+        """The number to write and its format."""
         fmt = self.general
         if percent:
             shown = fmt_exact_percent(value)  # '1/3%' when no decimal is exact: show 6 places
@@ -204,7 +234,7 @@ class _Figures:
                 code = "0." + "0" * places + "%" if places else "0%"
                 self.formats[places] = self.wb.add_format({"valign": "top", "num_format": code})
             fmt = self.formats[places]
-        ws.write_number(row, col, float(value), fmt)
+        return float(value), fmt
 
 
 def _answer_order(scheme):

@@ -3,6 +3,7 @@ unit progress, issues, answers and evidence. Writes only its own output file, at
 
 from __future__ import annotations
 
+import re
 from contextlib import nullcontext
 
 from dataclasses import dataclass, field
@@ -248,10 +249,14 @@ def put(ws, row: int, col: int, value, fmt=None) -> None:
         ws.write_string(row, col, str(value), fmt)
 
 
+_NARROW = re.compile("[\x00-\u2e7f]+")  # one column wide; everything from U+2E80 (CJK) on is two
+
+
 def text_lines(text: str, width: int) -> int:
     """Lines a wrapped cell needs: a CJK character is two columns wide, ASCII one."""
     usable = max(width - 1, 4)
-    return sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // usable)) for part in text.split("\n"))
+    # columns of a part: one per character, one more per wide character (what the narrow ones leave)
+    return sum(max(1, -(-(len(part) + len(_NARROW.sub("", part))) // usable)) for part in text.split("\n"))
 
 
 def table(ws, styles: Styles, columns: tuple[Column, ...], rows: list[list], header_row: int = 0,

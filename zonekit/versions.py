@@ -6,6 +6,7 @@ Pure functions over the versions' records (zonekit.intake.ReturnRecord, unpacked
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from zonekit import layout
@@ -50,6 +51,7 @@ def decided_by(newer: ReturnRecord, older: ReturnRecord) -> str:
     return RULE_RECEIVED
 
 
+@functools.lru_cache(maxsize=4096)  # copies of one return share their times: 回收登记 shows them row after row
 def shown_time(text: str) -> str:
     """'2024-06-30 17:05:09' in local time, to the second."""
     moment = parse_time(text)
