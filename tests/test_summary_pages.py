@@ -165,7 +165,8 @@ def test_overview__printed__one_page_verdict_on_top_in_large_type(printed):
     first = _words(pdf, 1)
     texts = [w for w, _, _ in first]
     assert "不合格" in texts and "回收情况" in texts and "工作基础保障" in texts  # the page ends 总览
-    assert _words(pdf, 2)[0][0].startswith("一级")  # 指标得分 starts on page 2 with its header
+    assert _words(pdf, 2)[0][0] == "新绛县各轮自评得分趋势"  # 趋势 on one page of its own
+    assert _words(pdf, 3)[0][0].startswith("一级")  # 指标得分 starts on page 3 with its header
     _, top, height = next(w for w in first if w[0] == "不合格")
     page_height = 842
     assert top < page_height * 0.2
@@ -175,6 +176,6 @@ def test_overview__printed__one_page_verdict_on_top_in_large_type(printed):
 @pytest.mark.office
 def test_scores_sheet__printed__text_at_least_8pt(printed):
     pdf, ten_pt = printed
-    heights = sorted(h for w, _, h in _words(pdf, 2) if re.search(r"[\u4e00-\u9fff]", w))
+    heights = sorted(h for w, _, h in _words(pdf, 3) if re.search(r"[\u4e00-\u9fff]", w))
     median = heights[len(heights) // 2]
     assert 10 * median / ten_pt >= 8

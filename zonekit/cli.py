@@ -103,6 +103,14 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def show(result, as_json: bool) -> None:
+    """A command's result: its ``to_dict()`` as JSON with --json, else its Chinese ``render()``."""
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        click.echo(result.render())
+
+
 def exit_with(code: int) -> None:
     sys.exit(code)
 
@@ -473,11 +481,7 @@ def evidence_pack_command(directory, as_json):
     """
     from zonekit.evidencepack import pack_evidence
 
-    pack = pack_evidence(directory)
-    if as_json:
-        emit_json(pack.to_dict())
-    else:
-        click.echo(pack.render())
+    show(pack_evidence(directory), as_json)
 
 
 @evidence_group.command("withdraw")
@@ -524,6 +528,68 @@ def report_command(directory, force):
     run = write_report(directory, force=force)
     click.echo(run.render())
     exit_with(int(not run.valid))
+
+
+@main.group("round")
+def round_group():
+    """填报轮次：结束本轮并开始新一轮（各单位的填报表预先填入上一轮报送的内容）、查看各轮结果、撤销误开的一轮。"""
+
+
+@round_group.command("start")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--name", "name", metavar="轮次", help="新一轮的名称，默认顺延（第1轮之后是第2轮）。")
+@click.option("--deadline", metavar="日期", help="新一轮的填报截止日期，如 2026-06-30；不写时沿用本轮的（已过则不设）。")
+@click.option("--force", is_flag=True, help="2-回收 中有最近一次回收之后放入的文件时，仍然结束本轮（这些文件不计入本轮）。")
+def round_start_command(directory, name, deadline, force):
+    """结束本轮、开始新一轮：本轮的回收内容、得分、核定得分和回收率存档在回收台账中，工作台的填报轮次顺延
+    （第1轮 → 第2轮），并在 1-下发 中为每个单位生成新一轮的填报表，预先填入该单位本轮报送的全部内容（多次报送的
+    逐项合并），各单位只需改动有变化的地方。本轮下发的填报表和清单移存到 1-下发/<轮次>/。
+
+    新一轮开始后，上一轮的填报表交回时在回收登记中列为“跳过”，不计入新一轮；评分汇总表的 趋势 表逐轮对比。
+    误开了新一轮（新一轮还没有收到填报表）：zonekit round undo 目录。
+
+    \b
+    示例：zonekit round start 新绛创建
+          zonekit round start 新绛创建 --deadline 2026-09-30
+    """
+    from zonekit.rounds import start_round
+    from zonekit.workbench import parse_date
+
+    try:
+        day = parse_date(deadline) if deadline else None
+    except ValueError:
+        raise click.BadParameter(f"「{deadline}」不是日期，请写成 2026-06-30 的形式。", param_hint="--deadline")
+    click.echo(start_round(directory, name, day, force=force).render())
+
+
+@round_group.command("list")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出各轮的结果。")
+def round_list_command(directory, as_json):
+    """各轮填报：开始和结束日期、最近回收时间、回收单位、缺数据指标、总分和结论。已结束的轮次按结束时存档的结果，
+    进行中的一轮按最近一次回收计算（不重新读取回收文件，不写任何文件）。
+
+    \b
+    示例：zonekit round list 新绛创建
+    """
+    from zonekit.rounds import list_rounds
+
+    show(list_rounds(directory), as_json)
+
+
+@round_group.command("undo")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="新一轮的填报表已经发出时仍然撤销（请通知收到的单位不要填写）。")
+def round_undo_command(directory, force):
+    """撤销误开的一轮：上一轮重新打开（照常回收、评分），工作台的填报轮次和填报截止日期改回，1-下发 中放回上一轮的
+    填报表和清单。新一轮已经收到可用的填报表时不能撤销；新一轮的填报表已经发出时需加 --force。
+
+    \b
+    示例：zonekit round undo 新绛创建
+    """
+    from zonekit.rounds import undo_round
+
+    click.echo(undo_round(directory, force=force).render())
 
 
 @main.command("demo")

@@ -27,8 +27,8 @@ from zonekit.evidence import (R_PICTURE_DROPPED, R_PICTURE_UNREADABLE, EvidenceF
                               dropped_pictures, extract as extract_pictures, what)
 from zonekit.files import STAGING_DIR, OutputSet
 from zonekit.intake import (CONTENT_FORMAT, ID_BY_IDENTITY, KIND_CLAIM, KIND_DATA, KIND_JUDGED, KIND_LIST,
-                            MAX_UNPACKED_BYTES, R_BOMB, R_LOCK, R_NAME_BYTES, R_NOT_WORKBOOK, R_SPECIAL, R_UNREADABLE,
-                            R_UNSAFE, R_WRONG_UNIT, R_ZIP_PASSWORD, Answer, Plan, ProgressEntry, ReturnRecord,
+                            MAX_UNPACKED_BYTES, R_BOMB, R_LOCK, R_NAME_BYTES, R_NOT_WORKBOOK, R_OTHER_ROUND, R_SPECIAL,
+                            R_UNREADABLE, R_UNSAFE, R_WRONG_UNIT, R_ZIP_PASSWORD, Answer, Plan, ProgressEntry, ReturnRecord,
                             is_lock_file, member_name, other_unit_named, parse_time, plausible_time, printable,
                             progress_entries, read_regular, read_return, sniff, unpack_content, zip_guard)
 from zonekit.issues import WARNING, Issue, Report, define, issue
@@ -1374,14 +1374,19 @@ def render_collect(result: CollectResult, limit: int = 200) -> str:
                           f"警告{data.get('warnings', 0)}个。",
                           f"回收登记：{result.intake_log}", f"合并结果：{result.merged}"])
     lines = []
-    rows = [[r.status, r.file, r.unit or "—", r.reason] for r in result.returns]
+    other = [r for r in result.returns if any(i.code == R_OTHER_ROUND for i in r.issues)]
+    rows = [[r.status, r.file, r.unit or "—", r.reason] for r in result.returns
+            if not any(i.code == R_OTHER_ROUND for i in r.issues)]
     if rows:
         shown = rows if len(rows) <= limit else [r for r in rows if r[0] != layout.STATUS_SUPERSEDED][:limit]
         lines.append(render_table(["状态", "文件", "单位", "原因"], [[a, b, c, d[:60]] for a, b, c, d in shown]))
         if len(shown) < len(rows):
             lines.append(f"……共{len(rows)}个文件，完整列表见回收登记。")
-    else:
+    elif not other:
         lines.append(f"没有找到回收文件（请把收到的文件放入 {result.project.returned}）。")
+    if other:  # earlier rounds' forms still in the folder: one line here, every one of them in 回收登记
+        lines.append(f"另有{len(other)}个其他轮次的填报表（如「{other[0].file}」）已跳过，不计入「{result.project.round}」，"
+                     f"逐个列在回收登记中。")
     counts = result.counts()
     lines.append("文件：" + "，".join(f"{k}{v}个" for k, v in counts.items()) + "。" +
                  (f"本次打开{result.opened}个文件，其余未变动，取自回收台账。" if result.opened < len(rows) else ""))

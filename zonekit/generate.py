@@ -158,9 +158,12 @@ def _write_all(project: Project, jobs: list[tuple[str, Path, Path]], when: datet
 
 
 def generate(project: Project, out_dir: Path | str | None = None,
-             generated_at: datetime | None = None, force: bool = False) -> GenerateResult:
+             generated_at: datetime | None = None, force: bool = False,
+             prebuilt: dict[str, tuple[bytes, UnitBookInfo]] | None = None) -> GenerateResult:
     """Write one workbook per unit with work to do and the manifest into ``out_dir`` (default: 1-下发).
 
+    ``prebuilt``: unit → (bytes, info) of a workbook already made for it (a next round's, pre-filled with the
+    unit's answers), written as it is in the unit's place; the other units get a blank one.
     Raises ProjectError, writing nothing, when 任务分解 names units missing from 单位名单, or (unless ``force``)
     leaves indicators without a lead unit although their data, claims or self scores are asked of the lead.
     """
@@ -181,7 +184,17 @@ def generate(project: Project, out_dir: Path | str | None = None,
         # every workbook and the manifest are replaced together at the end, or none is (an open 清单.xlsx, a
         # full disk, Ctrl-C): the manifest never lists a workbook other than the one beside it
         with OutputSet(out, [path.name for _, path in jobs] + [layout.MANIFEST]) as outputs:
-            books = _write_all(project, [(unit, path, outputs.path(path.name)) for unit, path in jobs], when)
+            ready = prebuilt or {}
+            books = _write_all(project, [(unit, path, outputs.path(path.name)) for unit, path in jobs
+                                         if unit not in ready], when)
+            for unit, path in jobs:
+                if unit in ready:
+                    data, info = ready[unit]
+                    outputs.write(path.name, data)
+                    info.path, info.sha256 = path, hashlib.sha256(data).hexdigest()
+                    books.append(info)
+            order = {unit: n for n, (unit, _) in enumerate(jobs)}
+            books.sort(key=lambda b: order[b.unit])
             entries = [ManifestEntry(b.unit, b.path, b.sha256, b.indicators, b.identity[layout.ID_GENERATED])
                        for b in books]
             outputs.write(layout.MANIFEST, manifest_bytes(books, entries))

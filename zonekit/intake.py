@@ -53,7 +53,9 @@ R_OTHER_TEMPLATE = define("R014", ERROR, "填报表模板版本为「{found}」�
 R_UNKNOWN_UNIT = define("R015", ERROR, "填报表所属单位「{found}」不在本项目的单位名单中，未采用。"
                                        "请核对 工作台.xlsx 的单位名单，或请该单位使用本单位的填报表。")
 R_ALIAS = define("R016", WARNING, "填报表所属单位「{found}」按单位名单的别名识别为「{unit}」。")
-R_OTHER_ROUND = define("R017", WARNING, "填报表属于「{found}」，本项目当前为「{expected}」；已按本轮采用，请核实。")
+R_OTHER_ROUND = define("R017", WARNING, "填报表属于「{found}」，本项目当前为「{expected}」：各轮的数据分开计，本表不计入"
+                                      "「{expected}」，已跳过（「{found}」的结果已存档）。如该单位要报送本轮的数据，请让它"
+                                      "填写「{expected}」的填报表（zonekit remind 可再次发送）。")
 R_ID_CONFLICT = define("R018", ERROR, "文件属性中的身份（{found}）与隐藏表 {sheet} 中的（{expected}）不一致，未采用。"
                                       "请使用创建办下发的原表填写，不要把内容复制到别的文件中。")
 R_WRONG_UNIT = define("R019", WARNING, "{how}，但表内身份为「{unit}」；已按表内身份计入「{unit}」。请核实是否发错了表。")
@@ -1034,7 +1036,10 @@ class _Reader:
             return False
         found_round = identity.get(layout.ID_ROUND, "")
         if found_round and project.round and found_round != project.round:
+            # another round's form: listed in 回收登记, never mixed into this round's answers
+            rec.skipped = True
             rec.add(R_OTHER_ROUND, found=found_round, expected=project.round)
+            return False
         other = other_unit_named(self.plan, unit, rec.name)
         if other:
             rec.add(R_WRONG_UNIT, how=f"文件名「{rec.name}」中的单位是「{other}」", found=other)

@@ -212,8 +212,10 @@ SHEET_PROGRESS = "单位进度"
 SHEET_ISSUES = "问题清单"
 SHEET_ANSWERS = "填报明细"
 SHEET_EVIDENCE = "佐证材料"
-SUMMARY_SHEETS = (SHEET_OVERVIEW, SHEET_SCORES, SHEET_GAPS, SHEET_PROGRESS, SHEET_ISSUES, SHEET_ANSWERS,
-                  SHEET_EVIDENCE)
+SHEET_TREND = "趋势"  # one row per round: completeness, total, level rates, verdict; a line chart (issue 14)
+SHEET_SCORE_TREND = "指标趋势"  # each indicator's score per round, 提升 / 下降 against the round before
+SUMMARY_SHEETS = (SHEET_OVERVIEW, SHEET_TREND, SHEET_SCORES, SHEET_SCORE_TREND, SHEET_GAPS, SHEET_PROGRESS,
+                  SHEET_ISSUES, SHEET_ANSWERS, SHEET_EVIDENCE)
 
 # 指标得分 columns, in order; 总览 formulas read 一级指标/二级指标/有效得分 by position. Widths add up to what prints
 # on A4 landscape at ≥ 80 % (10-pt text ≥ 8 pt on paper).
@@ -378,3 +380,8 @@ GUIDE_REFILL = "续填说明"  # row label in 填报说明 of a refilled workboo
 LEDGER_DIR = ".zonekit"  # in the project folder
 LEDGER_FILE = "ledger.sqlite3"  # every file collect has seen, every answer of every version (zonekit.ledger)
 IMAGE_STORE_DIR = "images"  # in LEDGER_DIR: every picture ever received, once per content (<sha256[:2]>/<sha256>.png)
+
+# ---------------------------------------------------------------- rounds (issue 14)
+TREND_UP = "提升"
+TREND_DOWN = "下降"
+TREND_SAME = "持平"

@@ -149,6 +149,7 @@ CREATE INDEX pictures_image ON pictures (sha256);
 MIGRATIONS = {1: SCHEMA_1, 2: SCHEMA_2, 3: SCHEMA_3}  # released steps never change: a new step is appended
 VERSION = max(MIGRATIONS)
 BUSY_SECONDS = 20  # another collect of the same project holds the ledger: wait this long, then say so
+ROUND_SNAPSHOT = "round:"  # snapshots named round:<name> hold the result a round was closed with (zonekit round)
 
 
 def ledger_path(root: Path | str) -> Path:
@@ -166,10 +167,18 @@ class Source:
 class Ledger:
     """One project's ledger. Reads run outside transactions; a collect wraps its writes in ``begin``/``commit``."""
 
-    def __init__(self, path: Path | str | None):
-        """``path`` None: a ledger in memory (a collect that must leave the project folder untouched)."""
+    def __init__(self, path: Path | str | None, *, readonly: bool = False):
+        """``path`` None: a ledger in memory (a collect that must leave the project folder untouched).
+        ``readonly``: opened with SQLite's ``mode=ro`` (another office's project under review): nothing is created,
+        migrated or written, and the file's bytes and times stay as they are."""
         self.path = Path(path) if path is not None else None
+        self.readonly = readonly and self.path is not None
         try:
+            if self.readonly:
+                self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS,
+                                          isolation_level=None)
+                self._check_version()
+                return
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(self.path) if self.path else ":memory:", timeout=BUSY_SECONDS,
@@ -181,12 +190,12 @@ class Ledger:
             raise LedgerError(_message(exc, self.path)) from None
 
     @classmethod
-    def open(cls, root: Path | str, *, create: bool = True) -> "Ledger | None":
-        """The ledger of the project in ``root``; None when it has none and ``create`` is false."""
+    def open(cls, root: Path | str, *, create: bool = True, readonly: bool = False) -> "Ledger | None":
+        """The ledger of the project in ``root``; None when it has none and ``create`` is false (or ``readonly``)."""
         path = ledger_path(root)
-        if not create and not path.is_file():
+        if (readonly or not create) and not path.is_file():
             return None
-        return cls(path)
+        return cls(path, readonly=readonly)
 
     def close(self) -> None:
         self.db.close()
@@ -200,11 +209,19 @@ class Ledger:
         self.close()
 
     # ------------------------------------------------------------ schema
-    def _migrate(self) -> None:
+    def _check_version(self) -> int:
         found = self.db.execute("PRAGMA user_version").fetchone()[0]
         if found > VERSION:
             raise LedgerError(f"回收台账 {self.path} 由较新版本的 zonekit 写入（台账版本 {found}，本程序只认识到 "
                               f"{VERSION}）。请升级 zonekit 后重试。")
+        if found < 1:
+            raise LedgerError(f"回收台账 {self.path} 是空的或不是 zonekit 的回收台账。")
+        return found
+
+    def _migrate(self) -> None:
+        found = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if found:
+            self._check_version()
         for version in range(found + 1, VERSION + 1):
             # one transaction per step: a failed migration leaves the ledger at the previous version
             self.db.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[version]}\nPRAGMA user_version = {version};\n"
@@ -221,6 +238,10 @@ class Ledger:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise LedgerError(_message(exc, self.path)) from None
+        closed = self.db.execute("SELECT closed FROM rounds WHERE name = ?", (round_name,)).fetchone()
+        if closed and closed[0]:  # a closed round's record never changes (工作台 edited back by hand?)
+            self.db.rollback()
+            raise LedgerError(_closed_message(round_name, closed[0], self.open_round()))
         self.db.execute("INSERT OR IGNORE INTO rounds (name, started) VALUES (?, ?)", (round_name, now))
         cur = self.db.execute("INSERT INTO runs (round, started, context, zonekit) VALUES (?, ?, ?, ?)",
                               (round_name, now, context, zonekit_version))
@@ -360,6 +381,59 @@ class Ledger:
         """How many collects have committed."""
         return self.db.execute("SELECT count(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0]
 
+    # ------------------------------------------------------------ rounds (issue 14)
+    def rounds(self) -> list[sqlite3.Row]:
+        """Every round in the order they started: name, started, closed ('' while open), collects (committed runs),
+        last_collect (when the last one finished, '' before any)."""
+        return self._rows("SELECT r.name, r.started, coalesce(r.closed, '') AS closed, "
+                          "(SELECT count(*) FROM runs u WHERE u.round = r.name AND u.finished IS NOT NULL) AS collects, "
+                          "coalesce((SELECT max(u.finished) FROM runs u WHERE u.round = r.name), '') AS last_collect "
+                          "FROM rounds r ORDER BY r.started, r.rowid")
+
+    def open_round(self) -> str:
+        """The round zonekit round start opened last and that is still open ('' when none is recorded)."""
+        row = self.db.execute("SELECT name FROM rounds WHERE closed IS NULL ORDER BY started DESC, rowid DESC "
+                              "LIMIT 1").fetchone()
+        return row[0] if row else ""
+
+    def round_received(self, round_name: str) -> int:
+        """How many readable returns the round has received (versions a unit's answers came in)."""
+        return self.db.execute("SELECT count(*) FROM versions WHERE round = ? AND state = 'read'",
+                               (round_name,)).fetchone()[0]
+
+    def close_round(self, round_name: str, result: dict, next_round: str, now: str) -> None:
+        """Close ``round_name`` with its result on record (a snapshot named ``round:<name>``) and open
+        ``next_round``; inside the caller's transaction (``begin_change``)."""
+        self.db.execute("INSERT OR IGNORE INTO rounds (name, started) VALUES (?, ?)", (round_name, now))
+        self.db.execute("UPDATE rounds SET closed = ? WHERE name = ?", (now, round_name))
+        self.set_snapshot(ROUND_SNAPSHOT + round_name, result, now)
+        self.db.execute("INSERT INTO rounds (name, started) VALUES (?, ?)", (next_round, now))
+
+    def reopen_round(self, round_name: str, undone: str) -> None:
+        """Undo ``close_round``: ``round_name`` open again (its result is computed live again), ``undone`` gone
+        from the rounds (what a collect recorded under it stays, unused)."""
+        self.db.execute("UPDATE rounds SET closed = NULL WHERE name = ?", (round_name,))
+        self.db.execute("DELETE FROM snapshots WHERE name = ?", (ROUND_SNAPSHOT + round_name,))
+        self.db.execute("DELETE FROM rounds WHERE name = ?", (undone,))
+
+    def round_results(self) -> dict[str, dict]:
+        """round → the result it was closed with."""
+        out = {}
+        for name, data in self.db.execute("SELECT name, data FROM snapshots WHERE name LIKE ?",
+                                          (ROUND_SNAPSHOT + "%",)):
+            try:
+                out[name[len(ROUND_SNAPSHOT):]] = json.loads(data)
+            except ValueError:
+                continue
+        return out
+
+    def begin_change(self) -> None:
+        """A transaction for a change that is not a collect (zonekit round start/undo), waiting for a collect."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(_message(exc, self.path)) from None
+
     def _rows(self, sql: str, params=()) -> list[sqlite3.Row]:
         with closing(self.db.cursor()) as cur:
             cur.row_factory = sqlite3.Row
@@ -375,6 +449,13 @@ def _message(exc: Exception, path: Path | None) -> str:
         return (f"回收台账 {where} 已损坏，无法读取（{text}）。请把它改名保存（以便排查），再运行 zonekit collect "
                 f"重新回收；已移走或删除的回收文件将无法恢复记录。")
     return f"无法使用回收台账 {where}（{text}）。请确认项目文件夹可写后重试。"
+
+
+def _closed_message(round_name: str, closed: str, open_round: str) -> str:
+    now = f"当前应为「{open_round}」，" if open_round else ""
+    return (f"工作台 基本信息 中的填报轮次是「{round_name}」，但这一轮已于 {closed[:10]} 由 zonekit round start 结束，"
+            f"结果已存档，不能再回收进这一轮。{now}请把 填报轮次 改回「{open_round or '新一轮的名称'}」；"
+            f"如确是误开了新一轮，请运行 zonekit round undo 撤销。")
 
 
 def exists(root: Path | str) -> bool:

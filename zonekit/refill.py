@@ -20,7 +20,7 @@ from zonekit import layout, values
 from zonekit.intake import KIND_CLAIM, KIND_JUDGED, KIND_LIST, Answer, ReturnRecord, parse_time, read_return
 from zonekit.issues import Issue
 from zonekit.project import Project
-from zonekit.unitbook import Mark, build_unit_workbook, data_rows, indicator_rows, unit_file_name
+from zonekit.unitbook import Mark, UnitBookInfo, build_unit_workbook, data_rows, indicator_rows, unit_file_name
 
 TABLES = (layout.SHEET_INDICATORS, layout.SHEET_DATA)
 
@@ -36,6 +36,7 @@ class Refilled:
     issues: list[Issue] = field(default_factory=list)
     notes: list[Issue] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
+    info: UnitBookInfo | None = None  # what the workbook holds (indicators, roles, identity)
 
     @property
     def sha256(self) -> str:
@@ -88,15 +89,16 @@ def _comment(found: Issue) -> str:
 
 
 def refill(project: Project, unit: str, prefill: dict, *, seq: int | None = None, when: datetime | None = None,
-           earlier: Iterable[Issue] = (), pictures: int = 0) -> Refilled:
+           earlier: Iterable[Issue] = (), pictures: int = 0, say: Iterable[str] = ()) -> Refilled:
     """The refilled workbook of ``unit``: built with ``prefill``, read back as collect would read it, and built
     again with every problem found marked on its cell. ``earlier`` are the issues of the return the answers come
     from: its blocking ones that no cell of the new workbook can show are listed in its 填报说明 (and in
-    ``notes``). ``when`` (default now) is the new version's generation time, part of its bytes."""
+    ``notes``); ``say`` are further lines for its 续填说明. ``when`` (default now) is the new version's generation
+    time, part of its bytes."""
     when = (when or datetime.now().astimezone()).replace(microsecond=0)
     name = unit_file_name(seq or _seq(project, unit), unit, max(2, len(str(len(project.units)))),
                           layout.REFILLED_BOOK_FILE)
-    first, _ = build_unit_workbook(project, unit, when, prefill=prefill)
+    first, info = build_unit_workbook(project, unit, when, prefill=prefill)
     record = read_return(first, name, project, file=name)
     where = cell_keys(project, unit)
     marks, issues = [], []
@@ -110,10 +112,11 @@ def refill(project: Project, unit: str, prefill: dict, *, seq: int | None = None
     lines = [i.message for i in notes]
     if pictures:
         lines.append(f"本单位原表中的{pictures}张图片已由创建办保存为佐证材料，无需再次粘贴。")
+    lines += [line for line in say if line]
     if not marks and not lines:  # nothing to mark: the first build is the workbook
-        return Refilled(unit, name, first, issues, notes, marks)
-    data, _ = build_unit_workbook(project, unit, when, prefill=prefill, problems=marks, notes=lines)
-    return Refilled(unit, name, data, issues, notes, marks)
+        return Refilled(unit, name, first, issues, notes, marks, info)
+    data, info = build_unit_workbook(project, unit, when, prefill=prefill, problems=marks, notes=lines)
+    return Refilled(unit, name, data, issues, notes, marks, info)
 
 
 def _seq(project: Project, unit: str) -> int:
@@ -140,12 +143,12 @@ def adopted_returns(collected) -> dict[str, ReturnRecord]:
 
 
 def refill_units(project: Project, units: Iterable[str]) -> dict[str, Refilled]:
-    """The refilled workbooks of ``units`` that sent a readable return, from the ledger of the last collect
-    (before any collect: the returns folder as it is now, read without writing anything)."""
-    from zonekit.collect import collect, from_ledger, has_collected
+    """The refilled workbooks of ``units`` that sent a readable return in the current round: each unit's answers
+    merged item by item across its versions, from the project's ledger (no returned file is opened)."""
+    from zonekit.collect import from_ledger
 
     wanted = set(units)
-    records = adopted_returns(from_ledger(project) if has_collected(project) else collect(project, write=False))
+    records = adopted_returns(from_ledger(project))
     return {unit: refill_return(project, record) for unit, record in records.items() if unit in wanted}
 
 

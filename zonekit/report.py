@@ -47,7 +47,7 @@ TABLE_STYLE = "表格文字"
 
 @dataclass
 class Round:
-    """One round of returns as the project knows it (today the current one; the ledger will add the closed ones)."""
+    """One round of returns: the earlier ones as they were closed (zonekit round start), then the current one."""
 
     name: str
     deadline: date | None
@@ -144,9 +144,12 @@ def report_facts(summary, today: date | None = None) -> ReportFacts:
     verified = accepted(project.verifications, summary.overrides)
     known = {u.name: u for u in info.units}
     states = Counter(u.status for u in info.units)
-    rounds = [Round(project.round, project.deadline, summary.generated.date(), info.expected, info.returned,
-                    dict(states), sum(1 for marks in summary.flags.values() if layout.FLAG_MISSING in marks),
-                    a.total_text, a.verdict)]
+    rounds = [Round(r.name, date.fromisoformat(r.deadline) if r.deadline else None,
+                    date.fromisoformat(r.scored[:10]), r.expected, r.returned, dict(r.states), r.incomplete,
+                    r.assessment.total_text, r.assessment.verdict) for r in getattr(info, "rounds", [])]
+    rounds.append(Round(project.round, project.deadline, summary.generated.date(), info.expected, info.returned,
+                        dict(states), sum(1 for marks in summary.flags.values() if layout.FLAG_MISSING in marks),
+                        a.total_text, a.verdict))
     units = []
     for u in project.units:
         roles = [role for _, role in project.roles_of(u.name)]

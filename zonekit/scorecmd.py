@@ -112,6 +112,19 @@ def open_issues(collected) -> list[Issue]:
     return [i for i in collected.issues.issues if not i.blocking or i in remaining]
 
 
+def assess(project: Project, collected, project_report: Report | None = None
+           ) -> tuple[ScoreResult, dict[str, Fraction], Report, CollectInfo]:
+    """Score the merged answers of ``collected`` (a zonekit.collect.CollectResult) with the project's verified
+    scores: the result, the verified scores applied, the issues of 评分核定 (those ``project_report`` found reading
+    it, and the entries refused), and the summary's view of the collect. Writes nothing."""
+    scheme = project.scheme
+    computed = score(scheme, collected.answers, project.years, project.region_class)
+    overrides, report = apply_verifications(scheme, computed, project.verifications)
+    report.extend(i for i in (project_report.issues if project_report else []) if i.sheet == layout.SHEET_VERIFY)
+    result = score(scheme, collected.answers, project.years, project.region_class, overrides)
+    return result, overrides, report, collect_info_from(collected, project)
+
+
 def run_score(directory, unit_reports: bool = False, today: date | None = None) -> ScoreRun:
     """Score the project in ``directory`` from its ledger and write 3-输出/评分汇总表.xlsx (atomically).
 
@@ -119,6 +132,7 @@ def run_score(directory, unit_reports: bool = False, today: date | None = None) 
     collect, collects once. Raises ProjectError when the project workbook is unusable.
     """
     from zonekit.collect import collect, from_ledger, has_collected
+    from zonekit.rounds import read_history
     from zonekit.workbench import load_project, read_project
 
     project, project_report = read_project(directory)
@@ -126,14 +140,10 @@ def run_score(directory, unit_reports: bool = False, today: date | None = None) 
         project = load_project(directory)  # raises ProjectError with the standard listing
     collected_before = has_collected(project)
     collected = from_ledger(project, today) if collected_before else collect(project, today=today)
-    scheme = project.scheme
-    computed = score(scheme, collected.answers, project.years, project.region_class)
-    overrides, report = apply_verifications(scheme, computed, project.verifications)
-    report.extend(i for i in project_report.issues if i.sheet == layout.SHEET_VERIFY)
-    result = score(scheme, collected.answers, project.years, project.region_class, overrides)
-    path = project.output / layout.SUMMARY
-    info = collect_info_from(collected, project)
+    result, overrides, report, info = assess(project, collected, project_report)
     info.notice = collect_notice(collected_before, info)
+    info.rounds, info.collected_at = read_history(project)
+    path = project.output / layout.SUMMARY
     # the summary and the unit reports are replaced together at the end, or none is (one of them open in
     # Excel stops the run with one message, before anything is replaced)
     with OutputSet(project.output, [layout.SUMMARY]) as out:

@@ -17,7 +17,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from zonekit import layout
 from zonekit.answers import Answers
 from zonekit.evidence import write_link
-from zonekit.exact import fmt_exact, fmt_percent
+from zonekit.exact import fmt_exact, fmt_number, fmt_percent
 from zonekit.files import atomic_path
 from zonekit.pages import setup_print
 from zonekit.gaps import Gap, gap_list, smallest_recovery, unmet_targets
@@ -25,7 +25,7 @@ from zonekit.issues import Issue
 from zonekit.layout import Column
 from zonekit.project import Project
 from zonekit.scheme import describe_rate
-from zonekit.scoring import VERDICT_FAIL, VERDICT_PASS, ScoreResult
+from zonekit.scoring import SCORE_PLACES, VERDICT_FAIL, VERDICT_PASS, ScoreResult
 from zonekit.verify import accepted, effective_scores
 
 WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
@@ -91,6 +91,7 @@ class CollectInfo:
     # problems), leads first; the self-evaluation report quotes it
     progress: dict[str, list] = field(default_factory=dict)
     notice: str = ""  # said first, above everything: e.g. that nothing has been collected yet
+    rounds: list = field(default_factory=list)  # zonekit.rounds.RoundResult of each earlier (closed) round, in order
 
     @property
     def expected(self) -> int:
@@ -223,14 +224,25 @@ class Styles:
         self.fail_text = wb.add_format({"bold": True, "font_color": "#9C0006"})
         self._wb, self._base, self._percent = wb, base, {}
 
-    def percent(self, shown: str):
+    def decimal(self, shown: str, **extra):
+        """A number format with as many decimals as ``shown`` ('84.995' → 0.000), so the cell shows what
+        zonekit.exact shows (never rounded across a line); ``extra``: further properties (a fill colour)."""
+        places = len(shown.partition(".")[2]) if "." in shown else 0
+        key = ("decimal", places, tuple(sorted(extra.items())))
+        if key not in self._percent:
+            code = "0." + "0" * places if places else "0"
+            self._percent[key] = self._wb.add_format({**self._base, **extra, "num_format": code})
+        return self._percent[key]
+
+    def percent(self, shown: str, **extra):
         """A percent format with as many decimals as ``shown`` ('74.99%' → 0.00%), so a cell never looks
-        rounded across a threshold the text beside it keeps."""
+        rounded across a threshold the text beside it keeps; ``extra``: further properties (a font colour)."""
         places = len(shown.rstrip("%").partition(".")[2]) if shown.endswith("%") else 1
-        if places not in self._percent:
+        key = (places, tuple(sorted(extra.items()))) if extra else places
+        if key not in self._percent:
             code = "0." + "0" * places + "%" if places else "0%"
-            self._percent[places] = self._wb.add_format({**self._base, "num_format": code})
-        return self._percent[places]
+            self._percent[key] = self._wb.add_format({**self._base, **extra, "num_format": code})
+        return self._percent[key]
 
 
 def new_workbook(path: Path) -> xlsxwriter.Workbook:
@@ -550,6 +562,13 @@ def _write_overview(wb, styles: Styles, s: Summary) -> None:
     info = [("创建地区", project.region), ("指标体系", f"{scheme.title}（{scheme.name}）"), ("填报轮次", project.round),
             ("生成时间", s.generated.strftime("%Y-%m-%d %H:%M")),
             ("合格标准", f"总分≥{fmt_exact(a.total_min)}分，且每个一级指标得分率≥{describe_rate(a.level_rate_min)}")]
+    earlier = [r for r in s.info.rounds if r.collected]
+    if earlier:  # how this round compares with the one before (the whole trend is on 趋势)
+        prev = earlier[-1]
+        diff = a.total - prev.total
+        change = "持平" if not diff else f"{'提高' if diff > 0 else '下降'}{fmt_number(abs(diff), SCORE_PLACES)}分"
+        info.insert(3, ("上一轮", f"{prev.name}：总分{prev.assessment.total_text}分，{prev.assessment.verdict}；"
+                                  f"本轮总分较上轮{change}（逐轮对比见“{layout.SHEET_TREND}”表）"))
     for label, value in info:
         ws.write_string(row, 0, label, styles.label)
         ws.merge_range(row, 1, row, last_col, "", styles.wrap)
@@ -591,6 +610,199 @@ REASON_COL = 8  # hidden column I of 总览: each reason's formula, beside its r
 def _height(text: str, width: int, line: int) -> float:
     """Row height in points for ``text`` wrapped in ``width`` characters — merged cells never grow by themselves."""
     return line * text_lines(text, width) + 5
+
+
+# ---------------------------------------------------------------- 趋势 and 指标趋势: the rounds side by side
+
+
+def trend_rounds(s: Summary) -> list[tuple[object, bool]]:
+    """The rounds to compare, oldest first: the earlier ones as they were closed (zonekit.rounds.RoundResult), then
+    the current one as scored now; each with whether it has been collected (one that has not shows no figures)."""
+    from zonekit.rounds import result_of
+
+    current = result_of(s.project, s.result, s.overrides, s.info, last_collect=s.info.collected_at,
+                        scored=s.generated)
+    waiting = bool(s.info.units) and not s.info.returned  # units with work known, none has sent anything yet
+    return [(r, r.collected) for r in s.info.rounds] + [(current, not waiting)]
+
+
+def _day(text: str) -> str:
+    return text[:10] if text else ""
+
+
+TREND_HEAD_ROW = 3
+TREND_CHART_ROWS = 16
+
+
+def _write_trend(wb, styles: Styles, s: Summary) -> None:
+    """趋势, for a leader: one row per round (last collect, completeness, indicators missing data, total, each level's
+    rate, verdict) and a line chart of the total and the level rates against their lines."""
+    ws = wb.add_worksheet(layout.SHEET_TREND)
+    a, scheme = s.assessment, s.result.scheme
+    rounds = trend_rounds(s)
+    levels = [lv.name for lv in a.levels]
+    columns = [("轮次", 8), ("最近回收", 11), ("回收率", 8), ("缺数据指标", 7), ("总分", 7), ("合格线", 7),
+               *((f"{name}得分率", 9) for name in levels), ("得分率合格线", 8), ("结论", 8), ("说明", 26)]
+    last_col = len(columns) - 1
+    ws.merge_range(0, 0, 0, last_col, f"{s.project.region}各轮自评得分趋势", styles.title)
+    ws.set_row(0, 28)
+    ws.merge_range(1, 0, 1, last_col, f"{scheme.title} · 合格标准：总分≥{fmt_exact(a.total_min)}分，且每个一级指标得分率"
+                   f"≥{describe_rate(a.level_rate_min)} · 已结束的轮次按结束时存档的结果，{s.project.round}按"
+                   f" {s.generated.strftime('%Y-%m-%d %H:%M')} 的评分", styles.subtitle)
+    head = TREND_HEAD_ROW
+    for col, (text, width) in enumerate(columns):
+        ws.write_string(head, col, text, styles.head)
+        ws.set_column(col, col, width)
+    ws.set_row(head, 32)
+    total_col, line_col, first_rate = 4, 5, 6
+    bar_col, verdict_col, note_col = first_rate + len(levels), first_rate + len(levels) + 1, last_col
+    for row, (r, collected) in enumerate(rounds, start=head + 1):
+        ra = r.assessment
+        ws.write_string(row, 0, r.name, styles.label)
+        notes = []
+        if r.closed:
+            notes.append(f"{_day(r.closed)}结束，存档结果")
+        elif r.name == s.project.round:
+            notes.append("当前轮次")
+        same = (r.scheme, r.scheme_version) == (scheme.name, str(scheme.version or ""))
+        if not same:
+            notes.append(f"指标体系为「{r.scheme_title or r.scheme}」，一级指标得分率未列")
+        if not collected:
+            ws.write_string(row, 1, "尚未回收", styles.text)
+            for col in range(2, verdict_col + 1):
+                ws.write_blank(row, col, None, styles.text)
+        else:
+            ws.write_string(row, 1, _day(r.last_collect) or "—", styles.text)
+            if r.expected:
+                ws.write_number(row, 2, float(r.completeness), styles.percent(r.completeness_text))
+            else:
+                ws.write_string(row, 2, "—", styles.text)
+            ws.write_number(row, 3, r.incomplete, styles.text)
+            ws.write_number(row, total_col, float(r.total), styles.decimal(ra.total_text))
+            ws.write_number(row, line_col, float(r.total_min), styles.text)
+            rates = {lv.name: lv for lv in ra.levels} if same else {}
+            for n, name in enumerate(levels):
+                lv = rates.get(name)
+                if lv is None:
+                    ws.write_blank(row, first_rate + n, None, styles.text)
+                else:
+                    ws.write_number(row, first_rate + n, float(lv.rate), styles.percent(lv.rate_text))
+            ws.write_number(row, bar_col, float(r.level_rate_min), styles.percent(describe_rate(r.level_rate_min)))
+            ws.write_string(row, verdict_col, ra.verdict, styles.good if ra.qualified else styles.bad)
+        ws.write_string(row, note_col, "；".join(notes), styles.wrap)
+    last = head + len(rounds)
+    ws.conditional_format(head + 1, first_rate, last, first_rate + len(levels) - 1,
+                          {"type": "cell", "criteria": "<", "value": float(a.level_rate_min),
+                           "format": styles.fail_text})
+    ws.conditional_format(head + 1, total_col, last, total_col,
+                          {"type": "cell", "criteria": "<", "value": float(a.total_min), "format": styles.fail_text})
+    chart_row = last + 2
+    width = sum(_pixels(w) for _, w in columns)
+    ws.insert_chart(chart_row, 0, _trend_chart(wb, rounds, levels, head, last, total_col, line_col, first_rate,
+                                               bar_col, a, width, TREND_CHART_ROWS * OVERVIEW_ROW_PX),
+                    {"object_position": 3})
+    ws.freeze_panes(head + 1, 1)
+    setup_print(ws, head, landscape=True, pages_high=1)
+    ws.print_area(0, 0, chart_row + TREND_CHART_ROWS, last_col)
+
+
+LEVEL_COLOURS = ("#2E75B6", "#70AD47", "#7030A0", "#BF9000", "#00B0F0", "#FF66CC", "#7F7F7F")
+
+
+def _trend_chart(wb, rounds, levels, head, last, total_col, line_col, first_rate, bar_col, a, width, height):
+    """The total (left axis, in points) and each level's rate (right axis, in percent) per round, with the
+    qualifying line of each dashed. The total carries its value as zonekit shows it (never rounded onto the line)."""
+    sheet = f"'{layout.SHEET_TREND}'"
+
+    def ref(col: int) -> str:
+        return f"={sheet}!${xl_col_to_name(col)}${head + 2}:${xl_col_to_name(col)}${last + 1}"
+
+    categories = ref(0)
+    chart = wb.add_chart({"type": "line"})
+    labels = [{"value": r.assessment.total_text} if collected else {"delete": True} for r, collected in rounds]
+    chart.add_series({"name": "总分", "categories": categories, "values": ref(total_col),
+                      "line": {"color": "#1F3864", "width": 3}, "marker": {"type": "circle", "size": 7,
+                                                                          "fill": {"color": "#1F3864"},
+                                                                          "border": {"color": "#1F3864"}},
+                      "data_labels": {"value": True, "custom": labels, "position": "above"}})
+    chart.add_series({"name": f"总分合格线（{fmt_exact(a.total_min)}分）", "categories": categories,
+                      "values": ref(line_col), "line": {"color": "#C00000", "width": 2, "dash_type": "dash"},
+                      "marker": {"type": "none"}})
+    for n, name in enumerate(levels):
+        colour = LEVEL_COLOURS[n % len(LEVEL_COLOURS)]
+        chart.add_series({"name": f"{name}得分率", "categories": categories, "values": ref(first_rate + n),
+                          "y2_axis": True, "line": {"color": colour, "width": 1.75},
+                          "marker": {"type": "square", "size": 5, "fill": {"color": colour},
+                                     "border": {"color": colour}}})
+    chart.add_series({"name": f"得分率合格线（{describe_rate(a.level_rate_min)}）", "categories": categories,
+                      "values": ref(bar_col), "y2_axis": True,
+                      "line": {"color": "#ED7D31", "width": 2, "dash_type": "round_dot"}, "marker": {"type": "none"}})
+    chart.set_title({"name": "总分与一级指标得分率（虚线为合格线）", "name_font": {"size": 11}})
+    chart.set_y_axis({"name": "总分（分）", "min": 0, "max": float(a.total_points), "major_gridlines": {"visible": True}})
+    chart.set_y2_axis({"name": "得分率", "min": 0, "max": 1, "num_format": "0%"})
+    chart.set_x_axis({"name": "填报轮次"})
+    chart.set_legend({"position": "bottom"})
+    chart.show_blanks_as("gap")
+    chart.set_size({"width": width, "height": height})
+    return chart
+
+
+def score_change(now: Fraction | None, before: Fraction | None) -> str:
+    """提升 +1.5 / 下降 -2 / 持平 between two rounds' scores of one indicator ('—' when either is missing); the
+    difference as zonekit.exact shows it, never rounded to zero."""
+    if now is None or before is None:
+        return "—"
+    if now == before:
+        return layout.TREND_SAME
+    diff = fmt_number(abs(now - before), 4)
+    return f"{layout.TREND_UP} +{diff}" if now > before else f"{layout.TREND_DOWN} -{diff}"
+
+
+def _write_score_trend(wb, styles: Styles, s: Summary) -> None:
+    """指标趋势: each indicator's effective score in every round scored on the same scheme, and 提升 / 下降 against
+    the round before (the cell coloured too)."""
+    ws = wb.add_worksheet(layout.SHEET_SCORE_TREND)
+    scheme = s.result.scheme
+    version = str(scheme.version or "")
+    rounds = [r for r, collected in trend_rounds(s) if collected and (r.scheme, r.scheme_version) == (scheme.name, version)]
+    left = [r.name for r, collected in trend_rounds(s) if r not in rounds]
+    columns = (Column("编号", width=5), Column(scheme.indicator_label or layout.INDICATOR_HEADER, width=46),
+               Column("分值", width=5), *(Column(r.name, width=8) for r in rounds), Column("较上轮", width=12))
+    title = f"各{scheme.indicator_label or '指标'}逐轮得分（有效得分：有核定得分的按核定得分）"
+    ws.merge_range(0, 0, 0, len(columns) - 1, title, styles.title)
+    ws.set_row(0, 26)
+    note = "较上轮：本轮与上一轮相比，绿色为提升，红色为下降。" + \
+        (f"未列入：{'、'.join(left)}（尚未回收或指标体系不同）。" if left else "")
+    ws.merge_range(1, 0, 1, len(columns) - 1, note, styles.note)
+    ws.set_row(1, 30)
+    rows = []
+    for res in s.result.indicators:
+        scores = [r.scores.get(res.number) for r in rounds]
+        row = [res.number, res.name, res.points]
+        for n, value in enumerate(scores):
+            before = scores[n - 1] if n else None
+
+            def cell(ws_, r, c, value=value, before=before, points=res.points):
+                if value is None:
+                    ws_.write_blank(r, c, None, styles.text)
+                    return
+                moved = TREND_UP_FILL if before is not None and value > before else \
+                    TREND_DOWN_FILL if before is not None and value < before else {}
+                shown = fmt_number(value, SCORE_PLACES, (points,))
+                ws_.write_number(r, c, float(value), styles.decimal(shown, **moved))
+            row.append(cell)
+        change = score_change(scores[-1], scores[-2]) if len(scores) > 1 else "—"
+
+        def mark(ws_, r, c, change=change):
+            moved = TREND_UP_FILL if change.startswith(layout.TREND_UP) else \
+                TREND_DOWN_FILL if change.startswith(layout.TREND_DOWN) else {}
+            ws_.write_string(r, c, change, styles.decimal("0", **moved) if moved else styles.text)  # the fill only
+        rows.append([*row, mark])
+    table(ws, styles, columns, rows, header_row=2, wrap_cols=(1,))
+
+
+TREND_UP_FILL = {"bg_color": "#C6EFCE", "font_color": "#006100"}
+TREND_DOWN_FILL = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 
 
 # ---------------------------------------------------------------- the other sheets
@@ -691,7 +903,9 @@ def render_summary(path: Path, summary: Summary, outputs=None) -> None:
         wb.set_properties({"title": f"{summary.project.region}评分汇总表", "author": "zonekit"})
         styles = Styles(wb)
         _write_overview(wb, styles, summary)
+        _write_trend(wb, styles, summary)
         _write_scores(wb, styles, summary)
+        _write_score_trend(wb, styles, summary)
         _write_gaps(wb, styles, summary)
         _write_progress(wb, styles, summary)
         _write_issues(wb, styles, summary)

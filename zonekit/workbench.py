@@ -109,7 +109,7 @@ INFO_HINTS = {
     layout.INFO_SCHEME: "下发填报表后请勿再改",
     layout.INFO_YEARS: "用逗号分隔的年份，如 2024,2025",
     layout.INFO_DEADLINE: "如 2026-03-31，写入填报说明和邮件",
-    layout.INFO_ROUND: "第1轮；补报时改为 第2轮 等",
+    layout.INFO_ROUND: "第1轮；新一轮由 zonekit round start 改为 第2轮 等，请勿手改",
     layout.INFO_OFFICE: "填报说明和邮件落款中显示",
     layout.INFO_SMTP_HOST: "如 smtp.qq.com、smtp.163.com 或本单位政务邮箱的 SMTP 服务器",
     layout.INFO_SMTP_PORT: "SSL 常用 465，STARTTLS 常用 587",
@@ -827,11 +827,48 @@ def write_assignments(dir, assignments: dict[str, Assignment] | list[Assignment]
                   "deadline": a.deadline}
         for f in fields:
             ws.cell(r, cols[ASSIGNMENT_FIELDS[f]] + 1).value = values[f] or None
+    return _save_keeping_backup(path, wb)
+
+
+def _save_keeping_backup(path: Path, wb) -> Path:
+    """Replace 工作台.xlsx with ``wb`` (atomically), keeping the previous one as 工作台.备份-<时间>.xlsx; returns
+    the backup's path."""
     backup = path.with_name(layout.PROJECT_BACKUP.format(stamp=datetime.now().strftime("%Y%m%d-%H%M%S")))
     shutil.copy2(path, backup)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return backup
+
+
+def write_info(dir, values: dict[str, object]) -> Path:
+    """Set the 内容 of rows of 基本信息 by their 项目 label (a date as a date cell, None to empty it; a label not
+    found is appended), keeping everything else the clerk typed; the previous workbook is kept beside it as
+    工作台.备份-<时间>.xlsx, whose path is returned."""
+    path = Path(dir) / layout.PROJECT_WORKBOOK
+    try:
+        wb = openpyxl.load_workbook(path)
+    except Exception as exc:  # missing or damaged workbook
+        raise ProjectError(f"无法打开 {path}（{type(exc).__name__}），基本信息未写入。") from None
+    ws = _find_sheet(wb, layout.SHEET_INFO)
+    header, cols = (None, {}) if ws is None else \
+        find_header([[c.value for c in row] for row in ws.iter_rows()], layout.INFO_COLUMNS)
+    if header is None or "项目" not in cols or "内容" not in cols:
+        raise ProjectError(f"{path} 的工作表「{layout.SHEET_INFO}」找不到“项目”“内容”两列，基本信息未写入。")
+    rows = {}
+    for row in ws.iter_rows(min_row=header + 2):
+        label = normalize_header(row[cols["项目"]].value) if cols["项目"] < len(row) else ""
+        if label:
+            rows.setdefault(label, row[0].row)
+    for label, value in values.items():
+        r = rows.get(normalize_header(label))
+        if r is None:
+            r = ws.max_row + 1
+            ws.cell(r, cols["项目"] + 1, label)
+        cell = ws.cell(r, cols["内容"] + 1)
+        cell.value = value
+        if isinstance(value, date):
+            cell.number_format = "yyyy-mm-dd"
+    return _save_keeping_backup(path, wb)
 
 
 def _append_units(path: Path, wb, units: list[Unit]) -> None:
