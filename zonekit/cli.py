@@ -592,6 +592,30 @@ def round_undo_command(directory, force):
     click.echo(undo_round(directory, force=force).render())
 
 
+@main.command("review")
+@click.argument("directories", metavar="项目目录...", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), metavar="文件.xlsx",
+              help="写出的汇总表，如 汇总.xlsx（不能放在被比较的项目文件夹中）。")
+@click.option("--force", is_flag=True, help="项目使用不同的指标体系时仍放在一张表中（各指标体系的指标得分分表列出）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出各项目的结果。")
+def review_command(directories, output, force, as_json):
+    """多个地区并排比较（省级初审，或市级汇总所辖县区）：每个项目一行——地区、省份、指标体系、轮次、总分、各一级指标
+    得分率、结论、回收率、缺数据指标、冲突指标、核定得分项、最近回收日期——按总分排列；另有 指标×地区 得分矩阵
+    （色阶）和总分对比图。
+
+    只读取各项目的工作台和回收台账（只读方式打开），不在任何项目文件夹中写文件，也不重新读取回收文件。不是 zonekit
+    项目、还没有回收过的文件夹列出原因，不影响其他项目。使用不同指标体系的项目不能直接比较（会说明是哪些），
+    确要放在一起时加 --force。
+
+    \b
+    示例：zonekit review 新绛县 稷山县 河津市 -o 运城市汇总.xlsx
+          zonekit review 各县/* -o 初审汇总.xlsx --json
+    """
+    from zonekit.review import review
+
+    show(review(directories, output, force=force), as_json)
+
+
 @main.command("demo")
 @click.argument("directory", metavar="[目录]", required=False, type=click.Path(file_okay=False))
 def demo_command(directory):

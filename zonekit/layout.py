@@ -385,3 +385,6 @@ IMAGE_STORE_DIR = "images"  # in LEDGER_DIR: every picture ever received, once p
 TREND_UP = "提升"
 TREND_DOWN = "下降"
 TREND_SAME = "持平"
+SHEET_REVIEW = "汇总"  # zonekit review: one row per project
+SHEET_REVIEW_CHART = "总分对比"
+SHEET_REVIEW_MATRIX = "指标得分"  # indicators × regions; one per scheme with --force
