@@ -567,6 +567,14 @@ def _zonekit(*args):
                             stderr=subprocess.PIPE, start_new_session=True)
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return "?"
+
+
 def _session_left(sid: int) -> list[int]:
     return sorted(_processes(3, sid))
 
@@ -602,9 +610,15 @@ def test_cli_collect__terminated_or_killed_at_several_moments__previous_outputs_
         except subprocess.TimeoutExpired:  # pragma: no cover - a hang is the failure being tested
             run.kill()
             raise
-        stderr = run.stderr.read().decode("utf-8", "replace")
         time.sleep(0.3)  # workers of a killed parent die with it (PR_SET_PDEATHSIG)
-        assert _session_left(run.pid) == [], (sig, fraction)
+        left = _session_left(run.pid)
+        for pid in left:  # never let a survivor hold the stderr pipe open and hang the whole suite
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        stderr = run.communicate(timeout=30)[1].decode("utf-8", "replace")
+        assert left == [], (sig, fraction, [_cmdline(pid) for pid in left])
         assert "Traceback" not in stderr, stderr
         if sig == signal.SIGTERM:
             # -15: the signal came while Python was still starting or already exiting, when no command runs and
