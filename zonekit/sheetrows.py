@@ -53,17 +53,18 @@ class RowSheet(Worksheet):
         """The ` s="N"` attribute of a cell in ``fmt`` (the format is registered with the workbook)."""
         return f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
 
-    def add_row(self, row: int, cells, styles, height: float | None = None) -> None:
+    def add_row(self, row: int, cells, styles, height: float | None = None, blanks: bool = False) -> None:
         """Row ``row`` (0-based, after every row added before and every row written the usual way): ``cells``
-        in order from column A, each text (an inline string), an int or float (a number) or None/"" (no cell);
-        ``styles`` the ``style()`` of each column; ``height`` in points as ``set_row`` takes it."""
+        in order from column A, each text (an inline string), an int or float (a number) or None/"" (no cell, or
+        with ``blanks`` an empty cell in its style, as write_blank leaves one); ``styles`` the ``style()`` of each
+        column; ``height`` in points as ``set_row`` takes it."""
         if self.constant_memory:
             raise ValueError("RowSheet rows need a workbook without constant_memory")
         if self._rows is None:
-            self._rows = tempfile.SpooledTemporaryFile(_SPOOL, mode="w+", encoding="utf-8", dir=self.tmpdir or None)
-            self._first = row
             if self.dim_rowmax is not None and row <= self.dim_rowmax:
                 raise ValueError(f"row {row} is not below the rows already written")
+            self._rows = tempfile.SpooledTemporaryFile(_SPOOL, mode="w+", encoding="utf-8", dir=self.tmpdir or None)
+            self._first = row
         elif row < self._next:
             raise ValueError(f"row {row} comes after row {self._next - 1}")
         self._next = row + 1
@@ -77,6 +78,9 @@ class RowSheet(Worksheet):
         first = last = -1
         for col, value in enumerate(cells):
             if value is None or value == "":
+                if blanks and styles[col]:
+                    first, last = (col if first < 0 else first), col
+                    parts.append(f'<c r="{self._letters[col]}{number}"{styles[col]}/>')
                 continue
             first, last = (col if first < 0 else first), col
             if isinstance(value, str):
@@ -102,6 +106,8 @@ class RowSheet(Worksheet):
         if self._rows is None:
             super()._write_sheet_data()
             return
+        if any(r >= self._first and self.table[r] for r in list(self.table)):
+            raise ValueError(f"{self.name}: a cell was written the usual way among the rows added as XML")  # never dropped
         self._xml_start_tag("sheetData")
         top = self.dim_rowmax
         if self.dim_rowmin < self._first:  # xlsxwriter's own rows (the header) come first

@@ -26,6 +26,7 @@ from zonekit.layout import Column
 from zonekit.project import Project
 from zonekit.scheme import describe_rate
 from zonekit.scoring import SCORE_PLACES, VERDICT_FAIL, VERDICT_PASS, ScoreResult
+from zonekit.sheetrows import RowSheet
 from zonekit.verify import accepted, effective_scores
 
 WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
@@ -246,19 +247,42 @@ class Styles:
 
 
 def new_workbook(path: Path) -> xlsxwriter.Workbook:
-    return xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    wb.worksheet_class = RowSheet  # a worksheet as any other until table() adds its rows as XML
+    return wb
 
 
 def put(ws, row: int, col: int, value, fmt=None) -> None:
     """Numbers as numbers, everything else as text (never a formula, URL or number parsed from text)."""
-    if value is None or value == "":
+    value = _cell(value)
+    if value is None:
         ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, bool):
-        ws.write_string(row, col, layout.YES if value else layout.NO, fmt)
-    elif isinstance(value, (int, float, Fraction)):
-        ws.write_number(row, col, float(value), fmt)
+    elif isinstance(value, str):
+        ws.write_string(row, col, value, fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        ws.write_number(row, col, value, fmt)
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A table cell in a format of its own (a rate in a percent format)."""
+
+    value: object
+    fmt: object
+
+    def __call__(self, ws, row: int, col: int) -> None:
+        put(ws, row, col, self.value, self.fmt)
+
+
+def _cell(value) -> str | float | None:
+    """What a cell holds: None when empty, 是/否 for a truth value, a number for a number, else text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return layout.YES if value else layout.NO
+    if isinstance(value, (int, float, Fraction)):
+        return float(value)
+    return str(value)
 
 
 _NARROW = re.compile("[\x00-\u2e7f]+")  # one column wide; everything from U+2E80 (CJK) on is two
@@ -272,24 +296,38 @@ def text_lines(text: str, width: int) -> int:
 
 
 def table(ws, styles: Styles, columns: tuple[Column, ...], rows: list[list], header_row: int = 0,
-          wrap_cols: tuple[int, ...] = ()) -> None:
+          wrap_cols: tuple[int, ...] = (), plain: bool = False) -> None:
     """A header row, data rows, frozen header, autofilter, widths, print setup — and row heights for wrapped
-    text, which LibreOffice does not grow by itself."""
+    text, which LibreOffice does not grow by itself. ``plain``: nothing is written into the rows afterwards."""
     for col, column in enumerate(columns):
         ws.write_string(header_row, col, column.header, styles.head)
         ws.set_column(col, col, column.width)
     ws.set_row(header_row, 15 * max(text_lines(c.header, c.width) for c in columns) + 4)
+    # rows of a plain table go straight to XML (zonekit.sheetrows: 填报明细 has one per answer); a table with a
+    # cell written by a function of its own is written cell by cell
+    xml = plain and isinstance(ws, RowSheet) and \
+        not any(callable(v) and not isinstance(v, Styled) for values in rows for v in values)
+    shown = [ws.style(styles.wrap if col in wrap_cols else styles.text) for col in range(len(columns))] if xml else []
     for r, values in enumerate(rows, start=header_row + 1):
         lines = 1
         for col, value in enumerate(values):
+            if col in wrap_cols and isinstance(value, str):
+                lines = max(lines, text_lines(value, columns[col].width))
+            if xml:
+                continue
             if callable(value):
                 value(ws, r, col)
                 continue
             put(ws, r, col, value, styles.wrap if col in wrap_cols else styles.text)
-            if col in wrap_cols and isinstance(value, str):
-                lines = max(lines, text_lines(value, columns[col].width))
-        if lines > 1:
-            ws.set_row(r, min(409, 14 * lines + 4))
+        height = min(409, 14 * lines + 4) if lines > 1 else None
+        if xml and any(isinstance(v, Styled) for v in values):
+            ws.add_row(r, [_cell(v.value if isinstance(v, Styled) else v) for v in values],
+                       [ws.style(v.fmt) if isinstance(v, Styled) else style for v, style in zip(values, shown)],
+                       height, blanks=True)
+        elif xml:
+            ws.add_row(r, [_cell(v) for v in values], shown, height, blanks=True)
+        elif height is not None:
+            ws.set_row(r, height)
     ws.freeze_panes(header_row + 1, 0)
     ws.autofilter(header_row, 0, header_row + max(len(rows), 1), len(columns) - 1)
     # numbers are written as numbers; what is text (编号 3 and 11.1, answers as typed) is text on purpose
@@ -839,12 +877,12 @@ def _write_progress(wb, styles: Styles, s: Summary) -> None:
                      sum(1 for _, r in roles if r == layout.ROLE_RESPONSIBLE), lost_of.get(name, Fraction(0)),
                      "\n".join(p.files), p.received, p.errors, p.warnings, p.missing,
                      unit.contact if unit else "", unit.phone if unit else "", p.note])
-    table(ws, styles, layout.PROGRESS_COLUMNS, rows, wrap_cols=(0, 5, 12))
+    table(ws, styles, layout.PROGRESS_COLUMNS, rows, wrap_cols=(0, 5, 12), plain=True)
 
 
 def _write_issues(wb, styles: Styles, s: Summary) -> None:
     ws = wb.add_worksheet(layout.SHEET_ISSUES)
-    table(ws, styles, layout.ISSUE_COLUMNS, issue_rows(s.issues), wrap_cols=(2, 3, 7))
+    table(ws, styles, layout.ISSUE_COLUMNS, issue_rows(s.issues), wrap_cols=(2, 3, 7), plain=True)
 
 
 def _write_answers(wb, styles: Styles, s: Summary) -> None:
@@ -865,8 +903,8 @@ def _write_answers(wb, styles: Styles, s: Summary) -> None:
                          "采用", ""])
     for row in rows:  # rates as percentages, the way they were typed
         if row[6] == "%" and isinstance(row[5], Fraction):
-            row[5] = lambda ws_, r, c, v=row[5]: ws_.write_number(r, c, float(v), styles.rate)
-    table(ws, styles, layout.ANSWER_COLUMNS, rows, wrap_cols=(3, 11))
+            row[5] = Styled(row[5], styles.rate)
+    table(ws, styles, layout.ANSWER_COLUMNS, rows, wrap_cols=(3, 11), plain=True)
     key = layout.ANSWER_COLUMNS.index(layout.ANSWER_KEY)
     ws.set_column(key, key, layout.ANSWER_KEY.width, None, {"hidden": True})  # row keys are for zonekit, not for people
 
