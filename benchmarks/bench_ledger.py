@@ -90,7 +90,7 @@ def round_child(roots: list[str]) -> None:
     spent = {"collect": 0.0, "tail": 0.0, "floor": 0.0, "recollect": 0.0, "score": 0.0, "returns": 0}
     counts: dict[str, int] = {}
     for root in roots:
-        project = load_project(root)
+        project = load_project(root, remember=True)  # as `zonekit collect` loads it (score then reads no workbook)
         last = {}
         start = time.perf_counter()
         result = collect(project, on_file=lambda n: last.__setitem__("read", time.perf_counter()))

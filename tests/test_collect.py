@@ -622,7 +622,7 @@ def test_cli_collect_status_check__json_and_exit_codes(tmp_path):
 
     runner = CliRunner()
     original = workbench.load_project
-    workbench.load_project = lambda _dir: project
+    workbench.load_project = lambda _dir, **_: project
     try:
         out = runner.invoke(main, ["collect", str(project.root), str(bad), "--json"])
         assert out.exit_code == 1, out.output

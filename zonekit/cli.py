@@ -389,7 +389,7 @@ def collect_command(directory, paths, as_json):
     from zonekit.collect import collect, collect_json, render_collect
     from zonekit.workbench import load_project
 
-    project = load_project(directory)
+    project = load_project(directory, remember=True)  # score, after it, need not open 工作台.xlsx again
     bar = {}
 
     def on_total(n):

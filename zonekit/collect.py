@@ -21,7 +21,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from zonekit import __version__, layout, pool, values
+from zonekit import __version__, layout, pool, projectcache, values
 from zonekit.answers import Answers, ListEntry
 from zonekit.evidence import (R_PICTURE_DROPPED, R_PICTURE_UNREADABLE, EvidenceFile, ImageStore, Picture,
                               dropped_pictures, extract as extract_pictures, what)
@@ -1050,6 +1050,7 @@ def collect(project: Project, extra_paths: Iterable = (), *, today: date | None 
                 result.ledger = path
             _prune_folders(project)
             ledger.commit()
+            projectcache.keep(project)  # what 工作台.xlsx held, for score after it (when it was read to remember)
         return result
     finally:
         if out is not None:

@@ -6,6 +6,7 @@ Never put logic here beyond tiny helpers for keys and header matching.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -196,13 +197,22 @@ def normalize_text(value) -> str:
     return text.replace("\u3000", " ").strip()
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def normalize_header(value) -> str:
-    return re.sub(r"\s+", "", normalize_text(value))
+    return _SPACES.sub("", normalize_text(value))
 
 
 def match_header(cell_value, column: Column) -> bool:
     name = normalize_header(cell_value)
-    return bool(name) and name in {normalize_header(h) for h in (column.header, *column.aliases)}
+    return bool(name) and name in header_names(column)
+
+
+@functools.lru_cache(maxsize=1024)
+def header_names(column: Column) -> frozenset[str]:
+    """A column's header and aliases as normalize_header writes them (asked for every cell of a header row)."""
+    return frozenset(normalize_header(h) for h in (column.header, *column.aliases))
 
 # ---------------------------------------------------------------- scored summary (评分汇总表.xlsx) and feedback
 SHEET_OVERVIEW = "总览"
@@ -380,6 +390,7 @@ GUIDE_REFILL = "续填说明"  # row label in 填报说明 of a refilled workboo
 LEDGER_DIR = ".zonekit"  # in the project folder
 LEDGER_FILE = "ledger.sqlite3"  # every file collect has seen, every answer of every version (zonekit.ledger)
 IMAGE_STORE_DIR = "images"  # in LEDGER_DIR: every picture ever received, once per content (<sha256[:2]>/<sha256>.png)
+PROJECT_CACHE = "project.json"  # in LEDGER_DIR: what 工作台.xlsx held when last read (zonekit.projectcache)
 
 # ---------------------------------------------------------------- rounds (issue 14)
 TREND_UP = "提升"

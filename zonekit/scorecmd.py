@@ -9,7 +9,7 @@ from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
-from zonekit import layout
+from zonekit import layout, projectcache
 from zonekit.exact import fmt_at_least, fmt_exact
 from zonekit.files import OutputSet
 from zonekit.issues import Issue, Report
@@ -135,7 +135,7 @@ def run_score(directory, unit_reports: bool = False, today: date | None = None) 
     from zonekit.rounds import read_history
     from zonekit.workbench import load_project, read_project
 
-    project, project_report = read_project(directory)
+    project, project_report = read_project(directory, remember=True)  # as collect left it, when unchanged
     if project is None or project_report.errors:
         project = load_project(directory)  # raises ProjectError with the standard listing
     collected_before = has_collected(project)
@@ -157,4 +157,5 @@ def run_score(directory, unit_reports: bool = False, today: date | None = None) 
             refills = refill_all(project, adopted_returns(collected))
             run.feedback_paths = write_feedback(summary, outputs=out, refills=refills)
             run.refill_paths = [project.output / layout.FEEDBACK_DIR / made.name for made in refills]
+    projectcache.keep(project)
     return run

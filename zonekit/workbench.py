@@ -7,6 +7,7 @@ spaces). Writing never leaves a half-written file and keeps a backup of the cler
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import uuid
@@ -25,7 +26,7 @@ from zonekit.exact import NotANumber, from_float, to_decimal, to_fraction
 from zonekit.files import atomic_path
 from zonekit.pages import setup_print
 from zonekit.issues import ERROR, WARNING, Issue, Report, define, issue
-from zonekit.layout import Column, match_header, normalize_header, normalize_text
+from zonekit.layout import Column, header_names, normalize_header, normalize_text
 from zonekit.project import Assignment, MailSettings, Phase, Project, Target, Unit, Verification
 from zonekit.regions import region_class as province_class
 from zonekit.rules import RuleSpecError, parse_op
@@ -148,11 +149,13 @@ def find_header(rows: list[list], columns, scan: int = 15) -> tuple[int | None, 
     """The row (0-based, among the first ``scan``) matching most of ``columns``, and header -> column index."""
     best, best_cols = None, {}
     for r, values in enumerate(rows[:scan]):
+        names = [normalize_header(value) for value in values]  # each cell once, not once per column
         cols = {}
         for col in columns:
-            for c, value in enumerate(values):
-                if match_header(value, col):
-                    cols.setdefault(col.header, c)
+            wanted = header_names(col)
+            c = next((c for c, name in enumerate(names) if name and name in wanted), None)
+            if c is not None:
+                cols[col.header] = c
         if len(cols) > len(best_cols):
             best, best_cols = r, cols
     return best, best_cols
@@ -439,13 +442,24 @@ def _find_sheet(wb, name: str):
     return None
 
 
-def read_project(dir) -> tuple[Project | None, Report]:
+def read_project(dir, remember: bool = False) -> tuple[Project | None, Report]:
     """The project and every problem found. The project is None when a sheet or header is missing or the scheme
-    cannot be loaded; otherwise it holds what could be read, and the report says what could not."""
+    cannot be loaded; otherwise it holds what could be read, and the report says what could not.
+
+    ``remember``: take the project from the project's .zonekit folder instead of opening the workbook while its
+    bytes (and the scheme file, and zonekit) are what it was read from, and else read it and have it kept there
+    once the command succeeds (zonekit.projectcache.keep)."""
     root = Path(dir)
     path, file, report = root / layout.PROJECT_WORKBOOK, layout.PROJECT_WORKBOOK, Report()
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
+        data = path.read_bytes()  # parsed from these very bytes, so what is remembered is what they hold
+        if remember:
+            from zonekit import projectcache
+
+            known = projectcache.recall(root, data)
+            if known is not None:
+                return known
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except FileNotFoundError:
         report.add(issue(P_NO_WORKBOOK, file=str(root), reason=f"{root} 中没有 {layout.PROJECT_WORKBOOK}"))
         return None, report
@@ -474,12 +488,17 @@ def read_project(dir) -> tuple[Project | None, Report]:
     project.targets = _read_targets(tables[layout.SHEET_TARGETS], scheme, report)
     project.verifications = _read_verifications(tables[layout.SHEET_VERIFY], scheme, report)
     project.mail_templates = _read_mail(tables[layout.SHEET_MAIL], report)
+    if remember:
+        from zonekit import projectcache
+
+        projectcache.note(project, data, report)  # kept when the command that read it succeeds
     return project, report
 
 
-def load_project(dir) -> Project:
-    """The project, or ProjectError listing every blocking problem of the project workbook."""
-    project, report = read_project(dir)
+def load_project(dir, remember: bool = False) -> Project:
+    """The project, or ProjectError listing every blocking problem of the project workbook (``remember``: see
+    read_project)."""
+    project, report = read_project(dir, remember)
     if project is None or report.errors:
         raise ProjectError(f"{Path(dir) / layout.PROJECT_WORKBOOK} 有{len(report.errors)}个错误，请修正后再运行：\n"
                            + Report(report.errors).render())
