@@ -918,7 +918,7 @@ class _Reader:
         if "docProps/core.xml" not in self.names:
             return ""
         try:
-            root = parse_xml(self.zf.read("docProps/core.xml"))
+            root = parse_xml(read_member(self.zf, "docProps/core.xml"))
         except Exception:  # defusedxml refuses entities; any damage means "no saved time"
             return ""
         text = (root.findtext(f"{{{NS_DCTERMS}}}modified", "") or "").strip()
@@ -933,7 +933,7 @@ class _Reader:
         if "docProps/app.xml" not in self.names:
             return False
         try:
-            head = self.zf.read("docProps/app.xml")[:4096]
+            head = read_member(self.zf, "docProps/app.xml")[:4096]
         except Exception:  # a damaged part (bad CRC, bad deflate stream …): not known to be LibreOffice
             return False
         return b"<Application>LibreOffice" in head or b"<Application>OpenOffice" in head
@@ -962,7 +962,7 @@ class _Reader:
         if "docProps/custom.xml" not in self.names:
             return {}
         try:
-            root = parse_xml(self.zf.read("docProps/custom.xml"))
+            root = parse_xml(read_member(self.zf, "docProps/custom.xml"))
         except Exception:
             return {}
         found = {}
