@@ -257,7 +257,8 @@ def test_ledger__migrations__released_steps_never_change():
     from zonekit.ledger import MIGRATIONS
 
     released = {1: "c5c30826a625bd462faafeb22c0230ac7e1c049e2a2ede0406a8f752371a6540",
-                2: "7126a262fa269974980ba1fffd03d647bc101d6a979025fb9f7a4cf9d3ec161b"}
+                2: "7126a262fa269974980ba1fffd03d647bc101d6a979025fb9f7a4cf9d3ec161b",
+                3: "467dd6c37949a66db4d58761cc9af8f3963c57e7d71675cc36507644dfdf7b0b"}
     assert {n: hashlib.sha256(MIGRATIONS[n].encode()).hexdigest() for n in released} == released
 
 
@@ -268,6 +269,7 @@ def test_ledger__version_1_left_by_an_older_zonekit__migrated_and_kept(project, 
     path = ledger_path(project.root)
     with sqlite3.connect(path) as db:  # the ledger as zonekit with schema 1 left it: its tables, no later step
         db.executescript("DROP INDEX locations_version; DROP INDEX pictures_image; DROP TABLE withdrawn; "
+                         "DROP TABLE withdrawn_returns; ALTER TABLE evidence DROP COLUMN round; "
                          "PRAGMA user_version = 1;")
     with sqlite3.connect(path) as db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -278,9 +280,10 @@ def test_ledger__version_1_left_by_an_older_zonekit__migrated_and_kept(project, 
     (project.output / layout.INTAKE_LOG).unlink()  # so the collect below assembles and writes again
     again = collect(project, today=TODAY)  # opens the ledger: migrated, then used as it is
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == VERSION == 4
         names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-        assert {"withdrawn", "locations_version", "pictures_image"} <= names
+        assert {"withdrawn", "locations_version", "pictures_image", "withdrawn_returns"} <= names
+        assert "round" in {r[1] for r in db.execute("PRAGMA table_info(evidence)")}
         assert db.execute("SELECT count(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0] == 2
     assert again.opened == 0 and again.answers == first.answers and states(again) == states(first)
 

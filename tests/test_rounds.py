@@ -5,10 +5,12 @@ the report show both rounds; round undo puts a mistaken start back."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
-from datetime import date
+from datetime import date, datetime, timezone
 from fractions import Fraction
+from pathlib import Path
 
 import docx
 import openpyxl
@@ -305,3 +307,69 @@ def test_trend__printed__both_rounds_on_one_page_figures_never_rounded_onto_the_
     assert "84.995" in page and "74.9995%" in page and "96" in page  # 84.995 never printed as 85.0
     assert "85.0" not in page and "75.0%" not in page
     assert _words(pdf, 3)[0][0].startswith("一级")  # table and chart on one page; 指标得分 after it
+
+
+# ---------------------------------------------------------------- evidence across rounds
+
+
+def test_round_start__first_round_pictures_and_prefilled_returns_without_them__kept_labelled_until_withdrawn(
+        demo_root, tmp_path):
+    from tests.returns_corpus import png, positions, set_saved, with_pictures
+
+    red, green = png(4, 4, (200, 30, 30)), png(5, 3, (30, 160, 30))
+    root = tmp_path / "示范县"
+    shutil.copytree(demo_root, root)
+    unit, ind = "县财政局", layout.SHEET_INDICATORS
+    sent = root / layout.RETURNED_DIR / "08-县财政局-填报表.xlsx"
+    cells = positions(sent.read_bytes(), ind)
+    k10, k12 = cells.ref("10", layout.IND_FILES.header), cells.ref("12", layout.IND_FILES.header)
+    (root / layout.RETURNED_DIR / "08-县财政局-补图片.xlsx").write_bytes(set_saved(
+        with_pictures(sent.read_bytes(), ind, [(k10, red), (k12, green)]), datetime(2026, 11, 25, 9, tzinfo=timezone.utc)))
+    run("collect", root, code=1)  # 县税务局 still has its refused value
+    run("round", "start", root)
+    guide = openpyxl.load_workbook(book(root, unit))[layout.SHEET_GUIDE]
+    said = {r[0]: r[1] for r in guide.iter_rows(min_row=3, max_col=2, values_only=True)}
+    assert "「第1轮」随表报送的图片创建办已留存" in said[layout.GUIDE_REFILL]  # and now it is true:
+    return_round_two(root)  # the pre-filled 第2轮 workbooks carry no picture
+
+    collected = run("collect", root, code=1).output
+    assert "其中2张是以前各轮收到、此后没有再报的，已保留" in collected
+    register = openpyxl.load_workbook(root / layout.OUTPUT_DIR / layout.INTAKE_LOG)
+    assert not [r for r in register[layout.SHEET_ISSUES].iter_rows(values_only=True) if r[1] == "R307"]
+    kept = [r for r in register[layout.SHEET_INTAKE_PICTURES].iter_rows(min_row=2, values_only=True)]
+    assert [(r[0], r[1], r[2], r[3]) for r in kept] == [(f"{layout.RETURNED_DIR}/08-县财政局-补图片.xlsx", unit, "第1轮",
+                                                        f"{ind}!{c}") for c in (k10, k12)]
+    assert all(r[-1].startswith("「第1轮」收到，此后交回的文件中没有，已保留到 佐证材料/") for r in kept)
+    folder = root / layout.OUTPUT_DIR / layout.EVIDENCE_DIR / unit
+    assert {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.png")} == {
+        f"10/{ind}-{k10}-第1轮.png": red, f"12/{ind}-{k12}-第1轮.png": green}
+
+    def outputs() -> tuple[dict, dict, list]:
+        """What the summary's 佐证材料, the evidence package and the report's annex say of the unit's pictures."""
+        run("report", root, "--force")
+        ws = openpyxl.load_workbook(root / layout.OUTPUT_DIR / layout.SUMMARY)[layout.SHEET_EVIDENCE]
+        head = [c.value for c in ws[1]]
+        summary = {r[head.index("文件名")]: r for r in ws.iter_rows(min_row=2, values_only=True)
+                   if r[head.index("单位")] == unit}
+        pack = {e["path"]: e for e in json.loads(run("evidence", "pack", root, "--json").output)["entries"]
+                if e["unit"] == unit}
+        annex = next(t for t in docx.Document(str(root / layout.OUTPUT_DIR / layout.REPORT)).tables
+                     if t.rows[0].cells[-1].text == "文件位置")
+        return summary, pack, [[c.text for c in r.cells] for r in annex.rows[1:] if r.cells[2].text == unit
+                               and r.cells[4].text != "—"]
+
+    summary, pack, annex = outputs()
+    assert sorted(summary) == [f"{ind}-{k10}-第1轮.png", f"{ind}-{k12}-第1轮.png"]
+    assert all(r[3] == "第1轮" and "「第1轮」收到" in r[-1] for r in summary.values())  # 轮次, 说明
+    packed = root / layout.OUTPUT_DIR / layout.EVIDENCE_PACK_DIR
+    assert sorted((Path(p).name, e["round"], (packed / p).read_bytes()) for p, e in pack.items()) == [
+        (f"{unit}-{ind}-{k10}-第1轮.png", "第1轮", red), (f"{unit}-{ind}-{k12}-第1轮.png", "第1轮", green)]
+    assert all("「第1轮」收到" in e["note"] for e in pack.values())
+    assert sorted(r[3] for r in annex) == [f"{ind}-{k10}-第1轮.png（第1轮收到）", f"{ind}-{k12}-第1轮.png（第1轮收到）"]
+
+    code = hashlib.sha256(red).hexdigest()[:8]  # the unit says the red one was a mistake
+    said = run("evidence", "withdraw", root, code, "--reason", "单位来函：误传").output
+    assert "第1轮" in said and f"{ind}!{k10}" in said
+    summary, pack, annex = outputs()
+    assert list(summary) == [f"{ind}-{k12}-第1轮.png"] and len(pack) == 1 and len(annex) == 1
+    assert [p.name for p in folder.rglob("*.png")] == [f"{ind}-{k12}-第1轮.png"]

@@ -211,7 +211,7 @@ def test_summary__intake_details__progress_answers_evidence_and_issues(tmp_path,
     assert answers_ws["F2"].value == 1230 and answers_ws["F3"].value == "=1+1"  # user text stays text
     assert answers_ws["F3"].data_type == "s"
     evidence = wb[layout.SHEET_EVIDENCE]
-    assert evidence["E2"].hyperlink.target.replace("\\", "/") == "佐证材料/县市场监管局/11/指标填报-J12.png"
+    assert evidence["F2"].hyperlink.target.replace("\\", "/") == "佐证材料/县市场监管局/11/指标填报-J12.png"
     issues_ws = wb[layout.SHEET_ISSUES]
     assert issues_ws["B2"].value == "V002" and "评分核定" in issues_ws["H2"].value
     assert layout.FLAG_CONFLICT in score_row(score_sheet(path), "3")["标记"]

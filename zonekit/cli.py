@@ -506,6 +506,34 @@ def evidence_withdraw_command(directory, code, reason, unit, undo):
     click.echo(withdraw_picture(directory, code, reason, unit, undo).render())
 
 
+@main.command("withdraw")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("file", metavar="文件")
+@click.option("--reason", default="", metavar="理由", help="撤回理由（撤回时必填），写入回收登记。")
+@click.option("--undo", is_flag=True, help="恢复一份撤回过的文件，重新计入。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出撤回结果。")
+def withdraw_command(directory, file, reason, undo, as_json):
+    """撤回一份回收文件：误放进 2-回收 的草稿、单位来函说明作废的文件等，从此不再计入。
+
+    收到过的文件都记在回收台账中，从 2-回收 删掉并不会让它不计入（删除的文件照常按收到时的内容计）；
+    要让它不计入，用本命令登记撤回。撤回后它的数值不再参与合并（同一单位较早一份的值重新生效），
+    它的问题和图片也不再列出，单位状态随之改变；回收登记中列为“撤回”，写明理由和日期；
+    文件留在 2-回收 中，以后回收也不会再采用。回收登记、合并结果、佐证材料随即按台账重写
+    （不读取 2-回收 中的文件），评分汇总表请再运行 zonekit score。--undo 恢复。
+
+    文件：照 回收登记.xlsx「回收文件」表的“文件”列填写（如 2-回收/县统计局-修改稿.xlsx，压缩包中的文件
+    写成 2-回收/报送.zip!县统计局.xlsx），也可以写文件的路径，或只写文件名（不重名时）。
+    只能撤回本轮的文件；已结束的一轮结果已存档。
+
+    \b
+    示例：zonekit withdraw 新绛创建 2-回收/县统计局-修改稿.xlsx --reason "单位来函：此稿数字有误，以初稿为准"
+          zonekit withdraw 新绛创建 县统计局-修改稿.xlsx --undo
+    """
+    from zonekit.withdrawals import withdraw_return
+
+    show(withdraw_return(directory, file, reason, undo), as_json)
+
+
 @main.command("report")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--force", is_flag=True, help="覆盖已被修改过的初稿（修改的内容会丢失）。")

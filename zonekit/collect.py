@@ -133,7 +133,9 @@ class CollectResult:
     merges:        unit → its versions merged item by item (zonekit.versions.UnitMerge).
     remaining:     the blocking issues someone still has to act on.
     opened:        files this collect opened (the others were known to the ledger).
-    withdrawn:     (unit, sha256) → reason: pictures the office withdrew (zonekit evidence withdraw).
+    withdrawn:     (unit, sha256) → reason: pictures the office withdrew (zonekit evidence withdraw), in any round.
+    withdrawn_returns: sha256 → (unit, file, reason, at): the round's returns the office withdrew (zonekit withdraw),
+                   listed with status 撤回 and never merged.
     """
 
     project: Project
@@ -150,6 +152,7 @@ class CollectResult:
     today: date | None = None  # the day the states were judged on (逾期 after the deadline)
     opened: int = 0
     withdrawn: dict[tuple[str, str], str] = field(default_factory=dict)
+    withdrawn_returns: dict[str, object] = field(default_factory=dict)
     unchanged: bool = False  # nothing changed since the last collect: its outputs stand, nothing was rewritten
     intake_log: Path | None = None
     merged: Path | None = None
@@ -661,9 +664,13 @@ def _record_of(row, where, project: Project) -> ReturnRecord:
     return rec
 
 
-def _load(project: Project, ledger: Ledger) -> tuple[list[ReturnRecord], dict[int, list]]:
+def _load(project: Project, ledger: Ledger,
+          withdrawn: dict | None = None) -> tuple[list[ReturnRecord], dict[int, list]]:
     """The versions of the current round (one per content: the latest reading of it) as records at their main
-    place (the first present one by path, else the last seen), and version id → every place it was found."""
+    place (the first present one by path, else the last seen), and version id → every place it was found.
+    A version whose content the office withdrew (``withdrawn``: sha256 → row) comes with status 撤回, its reason
+    and no issues: it is listed, never merged."""
+    withdrawn = withdrawn or {}
     chosen: dict[tuple[str, str], object] = {}
     for row in ledger.versions(project.round):
         key = (row["sha256"], row["variant"]) if row["sha256"] else (str(row["id"]), "")
@@ -679,20 +686,38 @@ def _load(project: Project, ledger: Ledger) -> tuple[list[ReturnRecord], dict[in
         found = places.get(version)
         if not found:
             continue
-        present = [w for w in found if w["present"]]
-        if not present and row["state"] != "read":
+        present = any(w["present"] for w in found)
+        taken_back = withdrawn.get(row["sha256"]) if row["sha256"] and row["state"] != "skipped" else None
+        if not present and row["state"] != "read" and taken_back is None:
             continue  # a refused or skipped file that is gone has nothing left to say
-        main = present[0] if present else max(found, key=lambda w: (w["last_seen"], w["path"]))
-        rec = _record_of(row, main, project)
+        rec = _record_of(row, _main_place(found), project)
         rec.pictures = [Picture(*p[:11], numbers=tuple(json.loads(p[11]))) for p in ledger.pictures(version)]
+        if taken_back is not None:
+            rec.status, rec.reason, rec.issues = layout.STATUS_WITHDRAWN, withdrawal_reason(taken_back), []
         records.append(rec)
     return records, places
+
+
+def _main_place(found: list) -> object:
+    """Where a version is shown: the first place (by path) the last collect found it, else the last seen."""
+    present = [w for w in found if w["present"]]
+    return present[0] if present else max(found, key=lambda w: (w["last_seen"], w["path"]))
+
+
+def withdrawal_reason(row) -> str:
+    """回收登记's reason for a withdrawn return: when, why, and that it stays out even while the file is there."""
+    return (f"创建办于 {_local_date(row['at']) or row['at'][:10]} 撤回：{row['reason']}。不计入，即使文件仍在 "
+            f"{layout.RETURNED_DIR} 中也不再采用；恢复：zonekit withdraw 项目目录 {row['file']} --undo")
+
+
+def _withdrawn(rec: ReturnRecord) -> bool:
+    return rec.status == layout.STATUS_WITHDRAWN
 
 
 def _unit_merges(ledger: Ledger, records: list[ReturnRecord]) -> dict[str, UnitMerge]:
     by_unit: dict[str, list[ReturnRecord]] = {}
     for rec in records:
-        if rec.readable:
+        if rec.readable and not _withdrawn(rec):
             by_unit.setdefault(rec.unit, []).append(rec)
     merges = {}
     for unit, mine in by_unit.items():
@@ -899,7 +924,7 @@ def unit_states(project: Project, plan: Plan, records: list[ReturnRecord], merge
     deadline = project.deadline
     by_unit: dict[str, list[ReturnRecord]] = {}
     for rec in records:
-        if rec.unit:
+        if rec.unit and not _withdrawn(rec):
             by_unit.setdefault(rec.unit, []).append(rec)
     statuses, extra = [], []
     for unit in project.units:
@@ -953,7 +978,7 @@ def _statuses(records: list[ReturnRecord], merges: dict[str, UnitMerge]) -> None
     """Status and reason of every version: 采用 when values are taken from it, 退回 when it was refused or errors
     in the values taken from it remain, 已被替代 when a newer version took all its place, 跳过."""
     for rec in records:
-        if _unread_status(rec):
+        if _unread_status(rec) and not _withdrawn(rec):
             rec.status, rec.reason = _unread_status(rec), _reason(rec)
     for um in merges.values():
         newest = um.newest
@@ -975,6 +1000,10 @@ def _statuses(records: list[ReturnRecord], merges: dict[str, UnitMerge]) -> None
                     f"部分采用：较新的「{newest.file}」中为空的{used}项沿用本文件（{why(newest, rec)}）。"
 
 
+GONE_NOTE = ("（文件已不在原处，仍按收到时的内容计入；不应计入的，请用 zonekit withdraw 项目目录 文件 --reason 理由 "
+             "撤回）")
+
+
 def _file_entries(records: list[ReturnRecord], places: dict[int, list],
                   merges: dict[str, UnitMerge]) -> list[FileEntry]:
     """One entry per place, sorted by path: a version's main place carries its status; other places holding the
@@ -986,15 +1015,15 @@ def _file_entries(records: list[ReturnRecord], places: dict[int, list],
         for where in places.get(rec.version, []):
             main = where["path"] == rec.file
             present = bool(where["present"])
-            if not present and (not main or rec.status not in (layout.STATUS_ADOPTED, layout.STATUS_REFUSED)
-                                or not rec.readable):
-                continue  # moved or deleted: only a version in use stays listed
+            kept = rec.status in (layout.STATUS_ADOPTED, layout.STATUS_REFUSED) and rec.readable
+            if not present and (not main or not (kept or _withdrawn(rec))):
+                continue  # moved or deleted: only a version in use (or withdrawn on purpose) stays listed
             status, reason = rec.status, rec.reason
             if not main:
-                status = layout.STATUS_SUPERSEDED if rec.readable else rec.status
+                status = layout.STATUS_SUPERSEDED if rec.readable and not _withdrawn(rec) else rec.status
                 reason = issue(R_SAME, file=where["path"], unit=rec.unit, same=rec.file).message
-            elif not present:
-                reason = (reason + " " if reason else "") + "（文件已不在原处，仍按收到时的内容计）"
+            elif not present and kept:
+                reason = (reason + " " if reason else "") + GONE_NOTE
             out.append(FileEntry(where["path"], rec.unit, status, reason, rec.name, rec.size, rec.sha256, rec.format,
                                  rec.identified_by, rec.saved_at, rec.saved_from, where["file_time"],
                                  where["mailed_at"] or rec.saved_at or where["file_time"], where["sender"],
@@ -1034,21 +1063,7 @@ def collect(project: Project, extra_paths: Iterable = (), *, today: date | None 
         result = assemble(project, ledger, today)
         result.opened = recorder.opened
         if write:
-            with out:
-                result.withdrawn = ledger.withdrawn(project.round)
-                result.evidence, versions = _evidence(project, ledger, result.merges, out, result.issues,
-                                                      result.withdrawn)
-                from zonekit.intakelog import write_intake_log, write_merged
-
-                write_intake_log(out.path(layout.INTAKE_LOG), result)
-                write_merged(out.path(layout.MERGED), result)
-                result.intake_log, result.merged = project.output / layout.INTAKE_LOG, project.output / layout.MERGED
-                ledger.set_evidence([(e.path, versions[e.path], e.unit, e.indicator, e.source, e.sheet, e.cell,
-                                      e.kind, e.size, e.sha256, e.received_at, json.dumps(list(e.numbers)), e.kept)
-                                     for e in result.evidence])
-                ledger.set_snapshot(SNAPSHOT, snapshot(project, result), now)
-                result.ledger = path
-            _prune_folders(project)
+            _write_outputs(project, ledger, result, out, now)
             ledger.commit()
             projectcache.keep(project)  # what 工作台.xlsx held, for score after it (when it was read to remember)
         return result
@@ -1059,13 +1074,52 @@ def collect(project: Project, extra_paths: Iterable = (), *, today: date | None 
         ledger.close()
 
 
-def outcome_key(project: Project, today: date, withdrawn: dict) -> str:
+def _write_outputs(project: Project, ledger: Ledger, result: CollectResult, out: OutputSet, now: str) -> None:
+    """佐证材料, 回收登记 and 合并结果 of ``result``, replaced together through ``out``; the evidence and what
+    `status` reads recorded in the ledger (in the caller's transaction: it commits once the outputs are in place)."""
+    from zonekit.intakelog import write_intake_log, write_merged
+
+    with out:
+        result.evidence, versions = _evidence(project, ledger, result.merges, out, result.issues, result.withdrawn)
+        write_intake_log(out.path(layout.INTAKE_LOG), result)
+        write_merged(out.path(layout.MERGED), result)
+        result.intake_log, result.merged = project.output / layout.INTAKE_LOG, project.output / layout.MERGED
+        ledger.set_evidence([(e.path, versions[e.path], e.unit, e.indicator, e.source, e.sheet, e.cell, e.kind,
+                              e.size, e.sha256, e.received_at, json.dumps(list(e.numbers)), e.kept, e.round)
+                             for e in result.evidence])
+        ledger.set_snapshot(SNAPSHOT, snapshot(project, result), now)
+        result.ledger = ledger.path
+    _prune_folders(project)
+
+
+def rewrite(project: Project, change: Callable[[Ledger], None], today: date | None = None) -> CollectResult:
+    """Make ``change`` to the project's ledger (a withdrawal) and write collect's outputs again from the ledger
+    alone: no returned file is opened (files put into 2-回收 since the last collect wait for the next one). All of
+    it or nothing: an output open in Excel stops it before the ledger changes."""
+    today = today or date.today()
+    out = OutputSet(project.output, [layout.INTAKE_LOG, layout.MERGED])  # before changing anything
+    ledger = Ledger(ledger_path(project.root))
+    try:
+        ledger.begin_change()  # waits for a collect still running
+        change(ledger)
+        result = assemble(project, ledger, today)
+        _write_outputs(project, ledger, result, out, _now())
+        ledger.commit()
+        return result
+    finally:
+        out.discard()
+        ledger.rollback()
+        ledger.close()
+
+
+def outcome_key(project: Project, today: date, withdrawn: dict, withdrawn_returns: dict) -> str:
     """What the outputs depend on besides the returns on record: what reading depends on, the national figures,
-    the deadline (and whether it has passed today) and the pictures the office withdrew."""
+    the deadline (and whether it has passed today), the pictures and the returns the office withdrew."""
     parts = [reading_context(project), sorted([k, y, str(v)] for (k, y), v in project.national.items()),
              project.deadline.isoformat() if project.deadline else "",
              bool(project.deadline and today > project.deadline), sorted(f"{u}\n{h}\n{r}" for (u, h), r in
-                                                                        withdrawn.items())]
+                                                                        withdrawn.items()),
+             sorted(f"{sha}\n{row['reason']}" for sha, row in withdrawn_returns.items())]
     return _hash(json.dumps(parts, ensure_ascii=False).encode("utf-8"))[:32]
 
 
@@ -1074,7 +1128,8 @@ def _unchanged(project: Project, ledger: Ledger, paths: list[Path], context: str
     """The last collect's result when nothing it depends on changed since (every file on disk as it was, the same
     project settings, the same side of the deadline, its outputs still there); None otherwise."""
     data = ledger.snapshot(SNAPSHOT)
-    if not data or data.get("outcome") != outcome_key(project, today, ledger.withdrawn(project.round)) or \
+    if not data or data.get("outcome") != outcome_key(project, today, ledger.withdrawn(),
+                                                      ledger.withdrawn_returns(project.round)) or \
             data.get("round") != project.round or \
             not all((project.output / name).is_file() for name in (layout.INTAKE_LOG, layout.MERGED)):
         return None
@@ -1126,7 +1181,8 @@ def assemble(project: Project, ledger: Ledger, today: date) -> CollectResult:
     """What the ledger holds for the project's current round, merged: versions per unit item by item, units by
     lead precedence, each unit's state, each file's status. Opens no returned file."""
     plan = Plan(project)
-    records, places = _load(project, ledger)
+    taken_back = ledger.withdrawn_returns(project.round)
+    records, places = _load(project, ledger, taken_back)
     merges = _unit_merges(ledger, records)
     _statuses(records, merges)
     ordered = [merges[u.name] for u in project.units if u.name in merges] + \
@@ -1141,7 +1197,7 @@ def assemble(project: Project, ledger: Ledger, today: date) -> CollectResult:
     newest = {u: order_key(m.newest) for u, m in merges.items()}
     remaining_refused = []
     for rec in sorted(records, key=lambda r: r.file):
-        if rec.readable:
+        if rec.readable or _withdrawn(rec):
             continue
         report.extend(rec.issues)
         if rec.unit not in newest or order_key(rec) > newest[rec.unit]:
@@ -1150,10 +1206,11 @@ def assemble(project: Project, ledger: Ledger, today: date) -> CollectResult:
     report.extend(unit_issues)
     remaining = [i for um in ordered for i in um.issues if i.blocking] + remaining_refused + \
         [i for i in conflict_issues + unit_issues if i.blocking]
+    withdrawn = ledger.withdrawn()
     result = CollectResult(project, answers, _file_entries(records, places, merges), units, report, contributions,
-                           _progress(project, plan, ordered), _kept_evidence(project, ledger), conflicts, merges,
+                           _progress(project, plan, ordered), _kept_evidence(ledger, withdrawn), conflicts, merges,
                            remaining)
-    result.today = today
+    result.today, result.withdrawn, result.withdrawn_returns = today, withdrawn, taken_back
     return result
 
 
@@ -1203,10 +1260,12 @@ def has_collected(project: Project) -> bool:
 
 def _evidence(project: Project, ledger: Ledger, merges: dict[str, UnitMerge], out: OutputSet,
               report: Report, withdrawn: dict[tuple[str, str], str]) -> tuple[list[EvidenceFile], dict[str, int]]:
-    """Copy into 佐证材料 (through ``out``) the pictures of each unit's newest version, and those an earlier version
-    carried and no later one does (by content hash: kept, with R307 to the unit and the office) unless the office
-    withdrew them. Every picture of every version goes into the image store while its file is there, so a
-    version whose file is gone still gives its pictures. Returns the files and each one's version id."""
+    """Copy into 佐证材料 (through ``out``) the pictures of each unit's newest version, those an earlier version
+    carried and no later one does (by content hash: kept, with R307 to the unit and the office), and those a
+    version of an earlier round carried and no version since does (kept without a message: the next round's
+    pre-filled workbooks cannot carry pictures, and their 续填说明 tells the units the office kept them) — none
+    that the office withdrew. Every picture of every version goes into the image store while its file is there,
+    so a version whose file is gone still gives its pictures. Returns the files and each one's version id."""
     previous = {row["path"]: row for row in ledger.evidence()}
     copied = {(row["version"], row["sheet"], row["cell"], row["sha256"]): row for row in previous.values()}
     store = ImageStore(project.root)
@@ -1220,7 +1279,7 @@ def _evidence(project: Project, ledger: Ledger, merges: dict[str, UnitMerge], ou
         except (OSError, zipfile.BadZipFile, KeyError, IndexError, ValueError):
             return None  # moved or deleted since it was received
 
-    def copy(rec: ReturnRecord, pictures: list[Picture], kept: str = "") -> bool:
+    def copy(rec: ReturnRecord, pictures: list[Picture], kept: str = "", round_name: str = project.round) -> bool:
         ready, before = [p for p in pictures if store.has(p)], len(files)
         for pic in pictures:
             if store.has(pic):
@@ -1229,6 +1288,7 @@ def _evidence(project: Project, ledger: Ledger, merges: dict[str, UnitMerge], ou
             if row is not None and (project.output / row["path"]).is_file():
                 taken.add(row["path"])
                 files.append(_evidence_file(row))
+                files[-1].round = files[-1].round or round_name
                 versions[row["path"]] = rec.version
             else:
                 found = issue(R_PICTURE_UNREADABLE, file=rec.file, unit=rec.unit, sheet=pic.sheet, cell=pic.cell,
@@ -1236,20 +1296,25 @@ def _evidence(project: Project, ledger: Ledger, merges: dict[str, UnitMerge], ou
                 rec.issues.append(found)
                 report.add(found)
         made = extract_pictures(project.output, rec.unit, rec.file, ready, taken, rec.received_at, kept,
-                                read=store.read, write=lambda target, data: out.write(Path(target).resolve(), data))
+                                read=store.read, write=lambda target, data: out.write(Path(target).resolve(), data),
+                                round_name=round_name, earlier=round_name != project.round)
         files.extend(made)
         versions.update((e.path, rec.version) for e in made)
         return len(files) > before
 
+    have: dict[str, set[str]] = {}  # unit → the images it is on record with (or that the office withdrew)
+    for unit, sha in withdrawn:
+        have.setdefault(unit, set()).add(sha)
     for unit, um in sorted(merges.items()):
         for rec in um.versions:
             if rec.pictures:
                 store.keep(rec.pictures, lambda rec=rec: package(rec))
         current = um.newest
-        if current.pictures:
-            copy(current, current.pictures)
-        gone = {sha for (who, sha) in withdrawn if who == unit}
-        for rec, lost in dropped_pictures(um.versions[:-1], current, gone):
+        gone = have.setdefault(unit, set())
+        shown = [p for p in current.pictures if p.sha256 not in gone]
+        if shown:
+            copy(current, shown)
+        for rec, lost in dropped_pictures(um.versions[:-1], current, set(gone)):
             if not copy(rec, lost, kept=current.file):
                 continue
             for pic in lost:
@@ -1257,6 +1322,14 @@ def _evidence(project: Project, ledger: Ledger, merges: dict[str, UnitMerge], ou
                               newer=current.file, what=what(pic))
                 rec.issues.append(found)
                 report.add(found)
+        gone.update(p.sha256 for rec in um.versions for p in rec.pictures)
+    for round_name, rec in _earlier_versions(project, ledger):  # newest round, newest version first
+        gone = have.setdefault(rec.unit, set())
+        lost = [p for p in rec.pictures if p.sha256 and p.sha256 not in gone]  # at every place in the version
+        gone.update(p.sha256 for p in rec.pictures)
+        if lost:
+            store.keep(lost, lambda rec=rec: package(rec))
+            copy(rec, lost, round_name=round_name)
     base = (project.output / layout.EVIDENCE_DIR).resolve()
     for rel in sorted(set(previous) - {e.path for e in files}):  # stale copies, and never anything else
         target = (project.output / rel).resolve()
@@ -1265,15 +1338,37 @@ def _evidence(project: Project, ledger: Ledger, merges: dict[str, UnitMerge], ou
     return files, versions
 
 
+def _earlier_versions(project: Project, ledger: Ledger) -> list[tuple[str, ReturnRecord]]:
+    """(round, version with its pictures at its main place) for every readable version of the rounds before the
+    current one that carried pictures, newest round first and newest version first; returns the office withdrew
+    in their round left out. Only versions with pictures are loaded (a collect of a later round stays cheap)."""
+    names = [r["name"] for r in ledger.rounds()]
+    earlier = names[:names.index(project.round)] if project.round in names else names
+    out = []
+    for round_name in reversed(earlier):
+        taken_back = ledger.withdrawn_returns(round_name)
+        mine = []
+        for row in ledger.versions_with_pictures(round_name):
+            found = ledger.places(row["id"])
+            if row["sha256"] in taken_back or not found:
+                continue
+            rec = _record_of(row, _main_place(found), project)
+            rec.pictures = [Picture(*p[:11], numbers=tuple(json.loads(p[11]))) for p in ledger.pictures(row["id"])]
+            mine.append(rec)
+        out += [(round_name, rec) for rec in sorted(mine, key=order_key, reverse=True)]
+    return out
+
+
 def _evidence_file(row) -> EvidenceFile:
     return EvidenceFile(row["unit"], row["indicator"], row["path"], row["source"], row["sheet"], row["cell"],
                         row["kind"], row["size"], row["sha256"], row["received_at"], tuple(json.loads(row["numbers"])),
-                        row["kept"])
+                        row["kept"], row["round"])
 
 
-def _kept_evidence(project: Project, ledger: Ledger) -> list[EvidenceFile]:
-    """The pictures the last collect copied (score reads them; collect replaces them with what it copies)."""
-    return [_evidence_file(row) for row in ledger.evidence()]
+def _kept_evidence(ledger: Ledger, withdrawn: dict[tuple[str, str], str]) -> list[EvidenceFile]:
+    """The pictures the last collect copied (score reads them; collect replaces them with what it copies), less
+    those the office withdrew since (score and the report leave them out at once)."""
+    return [_evidence_file(row) for row in ledger.evidence() if (row["unit"], row["sha256"]) not in withdrawn]
 
 
 def _prune_folders(project: Project) -> None:
@@ -1297,7 +1392,8 @@ def snapshot(project: Project, result: CollectResult) -> dict:
             "deadline": project.deadline.isoformat() if project.deadline else "",
             "units": [u.to_dict() for u in result.units], "valid": result.valid,
             "conflicts": sorted(result.conflicts, key=lambda n: (len(n), n)), "counts": result.counts(),
-            "outcome": outcome_key(project, result.today, result.withdrawn), "files": len(result.returns),
+            "outcome": outcome_key(project, result.today, result.withdrawn, result.withdrawn_returns),
+            "files": len(result.returns),
             "errors": len(result.issues.errors), "warnings": len(result.issues.warnings),
             "remaining": len(result.remaining), "evidence": len(result.evidence)}
 
@@ -1402,8 +1498,15 @@ def render_collect(result: CollectResult, limit: int = 200) -> str:
         lines.append(f"回收登记：{result.intake_log}")
     if result.merged:
         lines.append(f"合并结果：{result.merged}")
+    gone = [r for r in result.returns if not r.present and r.status in (layout.STATUS_ADOPTED, layout.STATUS_REFUSED)]
+    if gone:  # kept on record (issue 12): say so, and how to make one stop counting
+        lines.append(f"有{len(gone)}个文件已不在原处（如「{gone[0].file}」），仍按收到时的内容计入；不应计入的，"
+                     f"请用 zonekit withdraw {result.project.root} 文件 --reason 理由 撤回。")
     if result.evidence:
-        lines.append(f"佐证材料：{len(result.evidence)}张图片，在 {result.project.output / layout.EVIDENCE_DIR}")
+        earlier = sum(1 for e in result.evidence if e.earlier(result.project.round))
+        lines.append(f"佐证材料：{len(result.evidence)}张图片" +
+                     (f"（其中{earlier}张是以前各轮收到、此后没有再报的，已保留，注明轮次）" if earlier else "") +
+                     f"，在 {result.project.output / layout.EVIDENCE_DIR}")
     return "\n".join(lines)
 
 

@@ -124,6 +124,18 @@ class EvidenceFile:
     received_at: str = ""  # when the return carrying it was received (ISO 8601)
     numbers: tuple[str, ...] = ()  # every indicator it is evidence for ("" → none)
     kept: str = ""  # "" or the newer file that no longer carries it (kept from an earlier version)
+    round: str = ""  # the 填报轮次 whose return carried it ("" in a ledger written before rounds were recorded)
+
+    def earlier(self, current: str) -> str:
+        """The earlier round it was received in, '' when it came in ``current`` (or the round is not known)."""
+        return self.round if self.round and current and self.round != current else ""
+
+    def note(self, current: str) -> str:
+        """What a list of evidence says of it besides where it came from: kept from an earlier version, or
+        received in an earlier round and kept since."""
+        if self.earlier(current):
+            return layout.EVIDENCE_ROUND_KEPT.format(round=self.round)
+        return layout.PACK_KEPT.format(newer=Path(self.kept).name) if self.kept else ""
 
 
 def parse_xml(data: bytes):
@@ -592,11 +604,14 @@ def safe_name(text: str) -> str:
     return cleaned[:80] or "_"
 
 
-def evidence_path(unit: str, indicator: str, picture: Picture, taken: set[str]) -> str:
-    """'佐证材料/区商务委/11/指标填报-J12.png', unique among ``taken`` (relative to the output folder)."""
+def evidence_path(unit: str, indicator: str, picture: Picture, taken: set[str], earlier: str = "") -> str:
+    """'佐证材料/区商务委/11/指标填报-J12.png', unique among ``taken`` (relative to the output folder); a picture
+    received in an ``earlier`` round says so: '指标填报-J12-第1轮.png'."""
     folder = f"{layout.EVIDENCE_DIR}/{safe_name(unit)}/{safe_name(indicator or layout.EVIDENCE_UNSORTED)}"
     stem = f"{safe_name(picture.sheet)}-{picture.cell}" if picture.cell else \
         safe_name(posixpath.splitext(posixpath.basename(picture.name or picture.member))[0])
+    if earlier:
+        stem = f"{stem}-{safe_name(earlier)}"
     candidate, n = f"{folder}/{stem}{picture.ext}", 1
     while candidate in taken:
         n += 1
@@ -649,19 +664,22 @@ class ImageStore:
 
 
 def extract(output: Path, unit: str, source: str, pictures: list[Picture], taken: set[str], received_at: str = "",
-            kept: str = "", *, read, write=write_atomic) -> list[EvidenceFile]:
+            kept: str = "", *, read, write=write_atomic, round_name: str = "",
+            earlier: bool = False) -> list[EvidenceFile]:
     """Copy pictures of one return into ``output``/佐证材料/<unit>/<indicator>/: ``read(picture)`` gives the bytes
-    (from the image store), ``write(target, data)`` writes them (atomically, or staged by an OutputSet)."""
+    (from the image store), ``write(target, data)`` writes them (atomically, or staged by an OutputSet).
+    ``round_name``: the round the return belongs to; ``earlier``: a round before the current one (named in the
+    file name, so pictures of two rounds on one cell sit side by side)."""
     files = []
     for pic in pictures:
         data = read(pic)
-        rel = evidence_path(unit, pic.indicator, pic, taken)
+        rel = evidence_path(unit, pic.indicator, pic, taken, round_name if earlier else "")
         target = output / rel
         if not target.exists() or target.read_bytes() != data:
             write(target, data)
         files.append(EvidenceFile(unit, pic.indicator, rel, source, pic.sheet, pic.cell, pic.kind, len(data),
                                   pic.sha256 or hashlib.sha256(data).hexdigest(), received_at,
-                                  pic.numbers or ((pic.indicator,) if pic.indicator else ()), kept))
+                                  pic.numbers or ((pic.indicator,) if pic.indicator else ()), kept, round_name))
     return files
 
 
@@ -722,6 +740,12 @@ def picture_rows(result) -> list[list]:
                 where = f"{found.sheet}!{found.cell}" if found.sheet and found.cell else found.sheet
                 kind = KIND_IN_CELL if found.code != R_PICTURE_UNREADABLE else KIND_FLOATING
                 rows.append([rec.file, rec.unit, rec.status, where, kind, "", "", "", f"未能提取：{found.message}"])
+    current = result.project.round
+    for e in result.evidence:  # pictures of earlier rounds: their files are not this round's
+        if e.earlier(current):
+            rows.append([e.source, e.unit, e.round, f"{e.sheet}!{e.cell}" if e.sheet and e.cell else e.sheet, e.kind,
+                         layout.LIST_SEPARATOR.join(e.numbers) or layout.EVIDENCE_UNSORTED, e.size, e.sha256[:16],
+                         f"{e.note(current)}到 {e.path}"])
     return rows
 
 

@@ -38,6 +38,7 @@ class PackEntry:
     path: str  # in the package, forward slashes
     origin: str  # the extracted copy, relative to the output folder
     note: str = ""
+    round: str = ""  # the 填报轮次 whose return carried it
 
 
 @dataclass
@@ -79,11 +80,12 @@ def folder_of(scheme: Scheme, number: str) -> str:
     return f"{safe_name(indicator.level1)}/{safe_name(f'{shown}-{indicator.name[:NAME_LENGTH]}')}"
 
 
-def plan_pack(scheme: Scheme, evidence: list[EvidenceFile]) -> list[PackEntry]:
+def plan_pack(scheme: Scheme, evidence: list[EvidenceFile], current: str = "") -> list[PackEntry]:
     """Where every extracted picture goes in the package, in the order of the scheme (pure).
 
     A picture on a data row that feeds several indicators goes under each of them; identical images (by
-    content hash) are listed everywhere they were used, each row naming the others."""
+    content hash) are listed everywhere they were used, each row naming the others; a picture received in a round
+    before ``current`` (the project's round) is named with its round and says it was kept."""
     order = {ind.number: n for n, ind in enumerate(scheme.indicators)}
     known = {ind.number: ind for ind in scheme.indicators}
     placed: list[tuple[tuple, EvidenceFile, str]] = []
@@ -99,17 +101,16 @@ def plan_pack(scheme: Scheme, evidence: list[EvidenceFile]) -> list[PackEntry]:
         ind = known.get(number)
         folder = folder_of(scheme, number)
         ext = Path(e.path).suffix
-        stem = "-".join(safe_name(x) for x in (e.unit, e.sheet, e.cell) if x) if e.cell else \
+        stem = "-".join(safe_name(x) for x in (e.unit, e.sheet, e.cell, e.earlier(current)) if x) if e.cell else \
             f"{safe_name(e.unit)}-{safe_name(Path(e.path).stem)}"
         path, n = f"{folder}/{stem}{ext}", 1
         while path.lower() in taken:  # Windows folds case
             n += 1
             path = f"{folder}/{stem}-{n}{ext}"
         taken.add(path.lower())
-        note = layout.PACK_KEPT.format(newer=Path(e.kept).name) if e.kept else ""
         entries.append(PackEntry(ind.level1 if ind else "", number, ind.name if ind else "", e.unit, e.source,
                                  f"{e.sheet}!{e.cell}" if e.sheet and e.cell else e.sheet, e.received_at, e.size,
-                                 e.sha256, path, e.path, note))
+                                 e.sha256, path, e.path, e.note(current), e.round))
     by_hash: dict[str, list[int]] = {}
     for n, entry in enumerate(entries, start=1):
         if entry.sha256:
@@ -197,8 +198,8 @@ def _write_index(path: Path, root: Path, title: str, pack: Pack) -> None:
             ws_.write_number(r, c, value, size)
 
         rows.append([n, e.level1 or layout.EVIDENCE_UNSORTED, e.number, e.name, e.unit, Path(e.source).name,
-                     e.where, _local_date(e.received), kb, link, e.sha256[:8], e.note])
-    table(ws, styles, layout.PACK_INDEX_COLUMNS, rows, header_row=2, wrap_cols=(3, 4, 5, 9, 11))
+                     e.where, _local_date(e.received), e.round, kb, link, e.sha256[:8], e.note])
+    table(ws, styles, layout.PACK_INDEX_COLUMNS, rows, header_row=2, wrap_cols=(3, 4, 5, 10, 12))
     by = wb.add_worksheet(layout.SHEET_PACK_BY_INDICATOR)
     rows = []
     for level1, number, name, count in pack.counts:
@@ -233,5 +234,5 @@ def pack_evidence(directory, today=None) -> Pack:
 
     project = load_project(directory)
     collected = collect(project, today=today)
-    entries = plan_pack(project.scheme, collected.evidence)
+    entries = plan_pack(project.scheme, collected.evidence, project.round)
     return write_pack(project.output, project.region, project.scheme, entries)

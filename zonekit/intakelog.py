@@ -199,9 +199,10 @@ def write_merged(target: Path, result) -> Path:
         evidence = _Sheet(wb, layout.SHEET_EVIDENCE, layout.for_scheme(layout.EVIDENCE_COLUMNS, label), head, text,
                           num, links=True)
         for e in result.evidence:
-            evidence.add([e.indicator, names.get(e.indicator, ""), e.unit, e.path, "", f"{e.kind}，来自 {e.source} "
-                          f"{e.sheet}!{e.cell}"])
-            write_link(evidence.ws, evidence.row - 1, 4, result.project.output / e.path, result.project.output,
+            note = e.note(result.project.round)
+            evidence.add([e.indicator, names.get(e.indicator, ""), e.unit, e.round, e.path, "",
+                          f"{e.kind}，来自 {e.source} {e.sheet}!{e.cell}" + (f"；{note}" if note else "")])
+            write_link(evidence.ws, evidence.row - 1, 5, result.project.output / e.path, result.project.output,
                        text="打开")  # linked from where 合并结果.xlsx lands, not from its staged copy
         evidence.finish()
         for sheet in (answers, progress, evidence):

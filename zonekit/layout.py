@@ -268,7 +268,8 @@ ANSWER_COLUMNS = (Column("指标编号", width=8), Column("类别", width=8), Co
                   Column("年度", width=6), Column("填报值", width=14), Column("计量单位", width=8),
                   Column("填报单位", width=22), Column("文件", width=28), Column("位置", width=14),
                   Column("状态", width=8), Column("说明", width=36))
-EVIDENCE_COLUMNS = (Column("指标编号", width=8), Column("三级指标", width=30), Column("单位", width=22),
+EVIDENCE_ROUND = Column("轮次", width=8)  # the 填报轮次 whose return carried a picture (evidence is cumulative)
+EVIDENCE_COLUMNS = (Column("指标编号", width=8), Column("三级指标", width=30), Column("单位", width=22), EVIDENCE_ROUND,
                     Column("文件名", width=36), Column("打开", width=30), Column("说明", width=30))
 
 # one feedback workbook per unit, in OUTPUT_DIR/FEEDBACK_DIR
@@ -308,6 +309,7 @@ STATUS_ADOPTED = "采用"
 STATUS_SUPERSEDED = "已被替代"
 STATUS_REFUSED = "退回"
 STATUS_SKIPPED = "跳过"
+STATUS_WITHDRAWN = "撤回"  # a return the office withdrew (zonekit withdraw): on record, never merged
 STATE_REPORTED = "已报"
 STATE_MISSING = "未报"
 STATE_LATE = "逾期"
@@ -348,12 +350,13 @@ SHEET_PACK_INDEX = "佐证材料索引"
 SHEET_PACK_BY_INDICATOR = "按指标汇总"
 PACK_INDEX_COLUMNS = (Column("序号", width=5), Column("一级指标", width=9), Column("指标编号", width=6),
                       Column("指标名称", width=24), Column("单位", width=16), Column("来源文件", width=26),
-                      Column("位置", width=11), Column("收到日期", width=10), Column("大小（KB）", width=8),
+                      Column("位置", width=11), Column("收到日期", width=10), EVIDENCE_ROUND, Column("大小（KB）", width=8),
                       Column("文件名", width=30), Column("图片编号", width=9), Column("说明", width=22))
 PACK_BY_INDICATOR_COLUMNS = (Column("一级指标", width=10), Column("指标编号", width=7), Column("指标名称", width=40),
                              Column("图片数", width=7), Column("文件夹", width=40))
 PACK_KEPT = "早先版本的图片（较新的「{newer}」中已没有），已保留"
 PACK_SAME = "同一图片另见第{rows}项"
+EVIDENCE_ROUND_KEPT = "「{round}」收到，此后交回的文件中没有，已保留"  # a picture of an earlier round, kept
 SHEET_INTAKE_PICTURES = "图片"  # 回收登记: every picture each file carried
 INTAKE_PICTURE_COLUMNS = (Column("文件", width=40), Column("单位", width=20), Column("文件状态", width=8),
                           Column("位置", width=12), Column("类型", width=9), Column("指标编号", width=7),

@@ -146,7 +146,25 @@ CREATE INDEX locations_version ON locations (version);
 CREATE INDEX pictures_image ON pictures (sha256);
 """
 
-MIGRATIONS = {1: SCHEMA_1, 2: SCHEMA_2, 3: SCHEMA_3}  # released steps never change: a new step is appended
+# Version 4. Evidence is cumulative across rounds: a picture a unit sent in an earlier round stays in 佐证材料 (named
+# with that round) unless withdrawn; a picture withdrawal holds in every round. A return the office withdraws (a
+# stray draft, a file sent with wrong figures) stops counting: by content, in its round, even while the file is
+# still in 2-回收.
+SCHEMA_4 = """
+ALTER TABLE evidence ADD COLUMN round TEXT NOT NULL DEFAULT '';  -- the round whose return carried the picture
+CREATE TABLE withdrawn_returns ( -- returns taken off the record on purpose (zonekit withdraw); kept, never merged
+    round TEXT NOT NULL,
+    sha256 TEXT NOT NULL,        -- of the file's content: the same bytes anywhere in the round are withdrawn too
+    unit TEXT NOT NULL,
+    file TEXT NOT NULL,          -- as 回收登记 showed it when it was withdrawn
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,            -- ISO 8601, when the office recorded it
+    PRIMARY KEY (round, sha256)
+);
+"""
+
+# released steps never change: a new step is appended
+MIGRATIONS = {1: SCHEMA_1, 2: SCHEMA_2, 3: SCHEMA_3, 4: SCHEMA_4}
 VERSION = max(MIGRATIONS)
 BUSY_SECONDS = 20  # another collect of the same project holds the ledger: wait this long, then say so
 ROUND_SNAPSHOT = "round:"  # snapshots named round:<name> hold the result a round was closed with (zonekit round)
@@ -327,6 +345,18 @@ class Ledger:
                           "l.first_seen, l.last_seen, l.present FROM locations l JOIN versions v ON v.id = l.version "
                           "WHERE v.round = ? ORDER BY l.path, l.id", (round_name,))
 
+    def places(self, version: int) -> list[sqlite3.Row]:
+        """Every place one version was found (as ``locations`` gives them)."""
+        return self._rows("SELECT id, version, path, source, origin, file_time, mailed_at, sender, first_seen, "
+                          "last_seen, present FROM locations WHERE version = ? ORDER BY path, id", (version,))
+
+    def versions_with_pictures(self, round_name: str) -> list[sqlite3.Row]:
+        """The readable versions of a round that carried pictures (as ``versions`` gives them)."""
+        return self._rows("SELECT id, sha256, variant, context, size, format, name, sender, unit, identified_by, "
+                          "identity, saved_at, saved_from, ordered_at, state, issues, missing, seen_at, run "
+                          "FROM versions v WHERE round = ? AND state = 'read' AND unit != '' "
+                          "AND EXISTS (SELECT 1 FROM pictures p WHERE p.version = v.id) ORDER BY id", (round_name,))
+
     def pictures(self, version: int) -> list[tuple]:
         """(sheet, cell, row, col, member, kind, indicator, key, sha256, size, name, numbers as JSON)."""
         return self.db.execute("SELECT sheet, cell, row, col, member, kind, indicator, key, sha256, size, name, "
@@ -335,11 +365,15 @@ class Ledger:
     # ------------------------------------------------------------ evidence and snapshots
     def evidence(self) -> list[sqlite3.Row]:
         return self._rows("SELECT path, version, unit, indicator, source, sheet, cell, kind, size, sha256, "
-                          "received_at, numbers, kept FROM evidence ORDER BY path")
+                          "received_at, numbers, kept, round FROM evidence ORDER BY path")
 
     def set_evidence(self, rows: list[tuple]) -> None:
+        """(path, version, unit, indicator, source, sheet, cell, kind, size, sha256, received_at, numbers, kept,
+        round) each."""
         self.db.execute("DELETE FROM evidence")
-        self.db.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.db.executemany("INSERT INTO evidence (path, version, unit, indicator, source, sheet, cell, kind, size, "
+                            "sha256, received_at, numbers, kept, round) VALUES "
+                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def snapshot(self, name: str) -> dict | None:
         row = self.db.execute("SELECT data FROM snapshots WHERE name = ?", (name,)).fetchone()
@@ -354,28 +388,53 @@ class Ledger:
                         (name, now, json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
 
     # ------------------------------------------------------------ withdrawn pictures (issue 16)
-    def withdrawn(self, round_name: str) -> dict[tuple[str, str], str]:
-        """(unit, sha256) → reason, for the pictures withdrawn in the round."""
+    def withdrawn(self) -> dict[tuple[str, str], str]:
+        """(unit, sha256) → reason, for the pictures withdrawn: a withdrawal holds in every round (evidence is
+        cumulative across rounds, so a picture taken off the record stays off it)."""
         return {(r[0], r[1]): r[2] for r in self.db.execute(
-            "SELECT unit, sha256, reason FROM withdrawn WHERE round = ?", (round_name,))}
+            "SELECT unit, sha256, reason FROM withdrawn ORDER BY at")}
 
     def withdraw(self, round_name: str, unit: str, sha256: str, reason: str, now: str) -> None:
         self.db.execute("INSERT INTO withdrawn (round, unit, sha256, reason, at) VALUES (?, ?, ?, ?, ?) "
                         "ON CONFLICT (round, unit, sha256) DO UPDATE SET reason = excluded.reason, at = excluded.at",
                         (round_name, unit, sha256, reason, now))
 
-    def restore(self, round_name: str, unit: str, sha256: str) -> bool:
-        return self.db.execute("DELETE FROM withdrawn WHERE round = ? AND unit = ? AND sha256 = ?",
-                               (round_name, unit, sha256)).rowcount > 0
+    def restore(self, unit: str, sha256: str) -> bool:
+        """Undo a picture's withdrawal, in whichever round it was recorded."""
+        return self.db.execute("DELETE FROM withdrawn WHERE unit = ? AND sha256 = ?", (unit, sha256)).rowcount > 0
 
-    def pictures_like(self, round_name: str, prefix: str) -> list[sqlite3.Row]:
-        """Every picture of the round whose content hash starts with ``prefix``: unit, sha256, where and in which
-        file it was received (the first place each version was found), oldest first."""
+    def pictures_like(self, prefix: str) -> list[sqlite3.Row]:
+        """Every picture of every round whose content hash starts with ``prefix``: unit, sha256, where and in which
+        file it was received (the first place each version was found) and its round, oldest first."""
         return self._rows(
-            "SELECT v.unit, p.sha256, p.sheet, p.cell, p.indicator, v.id AS version, "
+            "SELECT v.unit, p.sha256, p.sheet, p.cell, p.indicator, v.id AS version, v.round, "
             "(SELECT l.path FROM locations l WHERE l.version = v.id ORDER BY l.id LIMIT 1) AS file "
             "FROM pictures p JOIN versions v ON v.id = p.version "
-            "WHERE v.round = ? AND p.sha256 LIKE ? ORDER BY v.id, p.seq", (round_name, prefix.lower() + "%"))
+            "WHERE p.sha256 LIKE ? ORDER BY v.id, p.seq", (prefix.lower() + "%",))
+
+    # ------------------------------------------------------------ withdrawn returns
+    def withdrawn_returns(self, round_name: str) -> dict[str, sqlite3.Row]:
+        """sha256 → (unit, file, reason, at) of the returns withdrawn in the round."""
+        return {r["sha256"]: r for r in self._rows(
+            "SELECT sha256, unit, file, reason, at FROM withdrawn_returns WHERE round = ?", (round_name,))}
+
+    def withdraw_return(self, round_name: str, sha256: str, unit: str, file: str, reason: str, now: str) -> None:
+        self.db.execute("INSERT INTO withdrawn_returns (round, sha256, unit, file, reason, at) "
+                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (round, sha256) DO UPDATE SET unit = excluded.unit, "
+                        "file = excluded.file, reason = excluded.reason, at = excluded.at",
+                        (round_name, sha256, unit, file, reason, now))
+
+    def restore_return(self, round_name: str, sha256: str) -> bool:
+        return self.db.execute("DELETE FROM withdrawn_returns WHERE round = ? AND sha256 = ?",
+                               (round_name, sha256)).rowcount > 0
+
+    def versions_at(self, round_name: str | None = None) -> list[sqlite3.Row]:
+        """Every place a file was found, with its version's round, unit, state and hash (of one round, or of
+        all when ``round_name`` is None): what `zonekit withdraw` looks a file up in."""
+        where, params = ("WHERE v.round = ? ", (round_name,)) if round_name is not None else ("", ())
+        return self._rows("SELECT l.path, l.present, l.last_seen, v.id AS version, v.round, v.unit, v.state, "
+                          f"v.sha256 FROM locations l JOIN versions v ON v.id = l.version {where}"
+                          "ORDER BY l.path, l.id", params)
 
     def runs(self) -> int:
         """How many collects have committed."""

@@ -172,8 +172,9 @@ def report_facts(summary, today: date | None = None) -> ReportFacts:
     order = {ind.number: pos for pos, ind in enumerate(scheme.indicators)}
     evidence = [EvidenceRow(i.number, i.name, t.unit, evidence_text(t), "")
                 for i in indicators for t in i.texts if evidence_text(t)]
-    for e in info.evidence:
-        evidence.append(EvidenceRow(e.number, names.get(e.number, ""), e.unit, e.name, _relative(e.path, project.root)))
+    for e in info.evidence:  # a picture of an earlier round, kept since, says which round sent it
+        what = f"{e.name}（{e.round}收到）" if e.earlier else e.name
+        evidence.append(EvidenceRow(e.number, names.get(e.number, ""), e.unit, what, _relative(e.path, project.root)))
     evidence.sort(key=lambda r: (order.get(r.number, len(order)), bool(r.where)))
     open_errors = sum(1 for i in summary.issues if i.blocking)
     return ReportFacts(project.region, project.province, scheme.title, scheme.indicator_label or "指标",

@@ -87,8 +87,8 @@ def collect_info_from(collected, project: Project) -> CollectInfo:
                                           e.progress, e.unit, file=e.file, cell=f"{e.sheet} 第{e.row}行",
                                           status=e.role, note=note))
     evidence = [Evidence(e.indicator, e.unit, Path(e.path).name, project.output / e.path,
-                         f"来自 {e.source} {e.sheet}!{e.cell}"
-                         + (f"；{layout.PACK_KEPT.format(newer=Path(e.kept).name)}" if e.kept else ""))
+                         "；".join(x for x in (f"来自 {e.source} {e.sheet}!{e.cell}", e.note(project.round)) if x),
+                         e.round, bool(e.earlier(project.round)))
                 for e in collected.evidence]
     return CollectInfo(collected.answers, units, given, evidence, set(collected.conflicts),
                        progress=dict(collected.progress))

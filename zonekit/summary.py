@@ -76,6 +76,8 @@ class Evidence:
     name: str
     path: Path  # the extracted file
     note: str = ""
+    round: str = ""  # the 填报轮次 whose return carried it
+    earlier: bool = False  # received in an earlier round and kept since (no return of this round carries it)
 
 
 @dataclass
@@ -924,9 +926,9 @@ def _write_evidence(wb, styles: Styles, s: Summary, base: Path) -> None:
         def link(ws_, r, c, target=e.path, name=e.name):  # relative to the summary's folder, from anywhere
             write_link(ws_, r, c, target, base, styles.link, name, "打开佐证材料")
 
-        rows.append([e.number, names.get(e.number, ""), e.unit, e.name, link, e.note])
+        rows.append([e.number, names.get(e.number, ""), e.unit, e.round, e.name, link, e.note])
     table(ws, styles, layout.for_scheme(layout.EVIDENCE_COLUMNS, s.result.scheme.indicator_label), rows,
-          wrap_cols=(1, 5))
+          wrap_cols=(1, 6))
 
 
 # ---------------------------------------------------------------- entry points
