@@ -491,8 +491,9 @@ def evidence_pack_command(directory, as_json):
 @click.option("--unit", default=None, metavar="单位", help="同一图片由几个单位报送时，指明撤回哪个单位的。")
 @click.option("--undo", is_flag=True, help="恢复一张撤回过的图片。")
 def evidence_withdraw_command(directory, code, reason, unit, undo):
-    """撤回佐证图片：单位在较新的文件中有意删去的图片，默认仍作为佐证保留并提示 R307；
-    单位说明是误传时，创建办用本命令登记撤回，此后不再保留、不再提示。
+    """撤回佐证图片：单位在较新的文件中删去的图片、以前各轮收到的图片，默认一直作为佐证保留
+    （本轮删去的提示 R307）；单位说明是误传或不应作为佐证时，创建办用本命令登记撤回，
+    此后本轮和以后各轮都不再保留、不再提示（score、report 随即不再列出）。
 
     图片编号：回收登记.xlsx「图片」表或 佐证材料索引.xlsx 中图片哈希值的前 6 位以上。
     图片本身仍存于台账，可用 --undo 恢复。
