@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import io
 import json
 import os
@@ -181,13 +182,15 @@ def input_files(project: Project, extra_paths: Iterable = ()) -> list[Path]:
     seen, out = set(), []  # by absolute path; symlinks are not resolved (cheap for 10,000 files)
     for root in roots:
         if root.is_dir():
-            candidates = sorted(_entries(root))
+            candidates = _entries(root)  # sorted
         elif os.path.lexists(root):
             candidates = [root]
         else:
             continue
+        # below a folder given as an absolute, normal path every entry's path is one already
+        normal = os.path.abspath(root) == str(root)
         for path in candidates:
-            key = os.path.normcase(os.path.abspath(path))
+            key = os.path.normcase(str(path) if normal else os.path.abspath(path))
             if key not in seen:
                 seen.add(key)
                 out.append(path)
@@ -195,15 +198,18 @@ def input_files(project: Project, extra_paths: Iterable = ()) -> list[Path]:
 
 
 def _entries(folder: Path):
-    """Everything below ``folder`` except the folders themselves (a folder that cannot be opened is an entry)."""
+    """Everything below ``folder`` except the folders themselves (a folder that cannot be opened is an entry), in
+    the order their paths sort in as Path objects (part by part, case-blind where the system is): each folder's
+    entries by name, a subfolder's contents where its name falls. Sorting 10,000 Paths took a quarter of a
+    second."""
     try:
         with os.scandir(folder) as found:
-            items = list(found)
+            items = sorted(found, key=lambda item: os.path.normcase(item.name))
     except OSError:
         yield folder
         return
     for item in items:
-        path = Path(item.path)
+        path = folder / item.name  # as Path(item.path), for half the cost
         try:
             real_folder = item.is_dir(follow_symlinks=False)
         except OSError:
@@ -219,11 +225,21 @@ def _entries(folder: Path):
 def display_path(path: Path, project: Project) -> str:
     """The path relative to the project folder (forward slashes), or as given when outside it; bytes of a name
     that are not UTF-8 are shown as escapes."""
-    full, root = os.path.abspath(path), os.path.abspath(project.root)
+    full, root = os.path.abspath(path), _absolute(str(project.root))
     if full.startswith(root + os.sep):  # abspath is normalised: only the separators differ from as_posix()
         relative = full[len(root) + 1:]
         return printable(relative.replace(os.sep, "/") if os.sep != "/" else relative)
     return printable(str(path))
+
+
+def _absolute(folder: str) -> str:
+    """os.path.abspath of the project folder, worked out once per folder (and working folder)."""
+    return _absolute_in(folder, "" if os.path.isabs(folder) else os.getcwd())
+
+
+@functools.lru_cache(maxsize=16)
+def _absolute_in(folder: str, cwd: str) -> str:
+    return os.path.abspath(folder)
 
 
 def read_path(path: Path, project: Project, plan: Plan) -> list[ReturnRecord]:
@@ -623,11 +639,11 @@ def _gather(project: Project, recorder: _Recorder, paths: list[Path], workers, o
             unread.append(path)
             continue
         digest = _hash(got.data)
-        if recorder.same_content(path, shown, digest, got.mtime, plan):
+        if digest in first:  # the ledger said no for its first copy: asked again once that one is read
+            copies.append((path, shown, digest, got.mtime))
+        elif recorder.same_content(path, shown, digest, got.mtime, plan):
             if on_file:
                 on_file(1)
-        elif digest in first:
-            copies.append((path, shown, digest, got.mtime))
         else:
             first[digest] = path
             unread.append(path)
@@ -1012,6 +1028,7 @@ def _file_entries(records: list[ReturnRecord], places: dict[int, list],
     labels = {id(v): (um.label(v), um.used.get(n, 0)) for um in merges.values() for n, v in enumerate(um.versions)}
     for rec in records:
         label, used = labels.get(id(rec), ("", 0))
+        same = None  # R409 names the main place only: one message for all the other places of a version
         for where in places.get(rec.version, []):
             main = where["path"] == rec.file
             present = bool(where["present"])
@@ -1021,7 +1038,8 @@ def _file_entries(records: list[ReturnRecord], places: dict[int, list],
             status, reason = rec.status, rec.reason
             if not main:
                 status = layout.STATUS_SUPERSEDED if rec.readable and not _withdrawn(rec) else rec.status
-                reason = issue(R_SAME, file=where["path"], unit=rec.unit, same=rec.file).message
+                same = same or issue(R_SAME, file=where["path"], unit=rec.unit, same=rec.file).message
+                reason = same
             elif not present and kept:
                 reason = (reason + " " if reason else "") + GONE_NOTE
             out.append(FileEntry(where["path"], rec.unit, status, reason, rec.name, rec.size, rec.sha256, rec.format,

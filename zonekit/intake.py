@@ -586,7 +586,7 @@ def ole_streams(data: bytes) -> set[str]:
 
 
 def is_lock_file(name: str) -> bool:
-    return Path(name).name.startswith("~$")
+    return os.path.basename(name).startswith("~$")  # the name's last part, as Path(name).name (without a Path)
 
 
 def zip_guard(zf: zipfile.ZipFile, budget: int = MAX_UNPACKED_BYTES) -> str | None:

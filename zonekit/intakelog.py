@@ -51,7 +51,6 @@ class _Sheet:
         self.ws = wb.add_worksheet(name, worksheet_class=None if links else RowSheet)
         self.xml = not links
         self.columns = columns
-        self.text, self.num = fmt_text, fmt_num
         for i, col in enumerate(columns):
             self.ws.set_column(i, i, col.width)
             self.ws.write_string(0, i, col.header, fmt_head)
@@ -59,37 +58,36 @@ class _Sheet:
         self.ws.freeze_panes(1, 0)
         setup_print(self.ws, header_row=0)
         self.printed = printed or len(columns)
-        # the text a column can hold on one line: longer text (or a line break) may wrap
+        # the text a column surely holds on one line (all of it wide characters); longer text may wrap
         self._fits = [(c.width - 1) // 2 if i < self.printed else None for i, c in enumerate(columns)]
-        self._styles: dict[int, str] = {}
+        self._style = self.ws.style if self.xml else (lambda fmt: fmt)  # what a row takes for a format
+        self.text, self.num = self._style(fmt_text), self._style(fmt_num)
         self.row = 1
 
     def add(self, cells, numbers: dict | None = None) -> None:
         """One row; ``numbers`` (column → (number, format)) replaces cells by a number in a format of its own
         once the row's height is known (the text the cell replaced still counts for it)."""
-        cells, fits, lines, used = list(cells), self._fits, 1, []
+        cells, fits, lines, styles, text, num = list(cells), self._fits, 1, [], self.text, self.num
         for i, value in enumerate(cells):
-            if isinstance(value, int) and not isinstance(value, bool):
-                used.append(self.num)
+            if value.__class__ is int or isinstance(value, int) and not isinstance(value, bool):
+                styles.append(num)
                 continue
-            used.append(self.text)
+            styles.append(text)
             if value is None or value == "":  # an empty cell is left unwritten
                 continue
-            if not isinstance(value, str):
+            if value.__class__ is not str:
                 cells[i] = value = str(value)
-            if fits[i] is not None and (len(value) > fits[i] or "\n" in value):
+            fit = fits[i]
+            if fit is not None and (len(value) > fit or "\n" in value) and \
+                    (not value.isascii() or len(value) > 2 * fit or "\n" in value):  # ASCII is one column a letter
                 lines = max(lines, text_lines(value, self.columns[i].width))  # it may wrap
         for i, (number, fmt) in (numbers or {}).items():
-            cells[i], used[i] = number, fmt
+            cells[i], styles[i] = number, self._style(fmt)
         height = min(LINE * lines + 3, 409) if lines > 1 else None
         if self.xml:
-            styles = self._styles
-            for fmt in used:
-                if id(fmt) not in styles:
-                    styles[id(fmt)] = self.ws.style(fmt)
-            self.ws.add_row(self.row, cells, [styles[id(fmt)] for fmt in used], height)
+            self.ws.add_row(self.row, cells, styles, height)
         else:
-            for i, (value, fmt) in enumerate(zip(cells, used)):
+            for i, (value, fmt) in enumerate(zip(cells, styles)):
                 if isinstance(value, str) and value:
                     self.ws.write_string(self.row, i, value, fmt)
                 elif value is not None and value != "":

@@ -24,6 +24,9 @@ _SPOOL = 1 << 20  # rows kept in memory up to 1 MB of XML, then in a temporary f
 
 def _text(value: str) -> str:
     """A cell's text as the XML of an inline string (<t>…</t>), as xlsxwriter writes one."""
+    if len(value) <= MAX_TEXT // 2 and not _NEEDS_ESCAPE.search(value) and not value[0].isspace() \
+            and not value[-1].isspace():
+        return "<t>" + value + "</t>"  # the usual cell: nothing to cut, escape or preserve
     if len(value) > MAX_TEXT // 2 and len(value.encode("utf-16-le")) // 2 > MAX_TEXT:
         value = value.encode("utf-16-le")[:2 * MAX_TEXT].decode("utf-16-le", "ignore")
     if _NEEDS_ESCAPE.search(value):
@@ -47,11 +50,11 @@ class RowSheet(Worksheet):
         self._rows = None  # the XML of the rows added, once the first is
         self._first = 0  # the first row added here
         self._next = 0
-        self._letters: list[str] = []
+        self._cells: list[str] = []
 
     def style(self, fmt: Format | None) -> str:
         """The ` s="N"` attribute of a cell in ``fmt`` (the format is registered with the workbook)."""
-        return f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
+        return f' s="{fmt._get_xf_index()}"' if fmt is not None else ""  # a dict lookup once registered
 
     def add_row(self, row: int, cells, styles, height: float | None = None, blanks: bool = False) -> None:
         """Row ``row`` (0-based, after every row added before and every row written the usual way): ``cells``
@@ -68,26 +71,28 @@ class RowSheet(Worksheet):
         elif row < self._next:
             raise ValueError(f"row {row} comes after row {self._next - 1}")
         self._next = row + 1
-        while len(self._letters) < len(cells):
-            self._letters.append(xl_col_to_name(len(self._letters)))
-        number = row + 1
+        cell = self._cells
+        while len(cell) < len(cells):
+            cell.append(f'<c r="{xl_col_to_name(len(cell))}')  # the start of a cell of each column
+        number = str(row + 1)
         if height is None:
-            parts = [f'<row r="{number}">']
+            parts = ['<row r="', number, '">']
         else:  # as set_row: whole pixels, written in points
-            parts = [f'<row r="{number}" ht="{int(height * 4.0 / 3.0 + 0.5) * 0.75:.16g}" customHeight="1">']
+            parts = ['<row r="', number, f'" ht="{int(height * 4.0 / 3.0 + 0.5) * 0.75:.16g}" customHeight="1">']
         first = last = -1
         for col, value in enumerate(cells):
             if value is None or value == "":
                 if blanks and styles[col]:
                     first, last = (col if first < 0 else first), col
-                    parts.append(f'<c r="{self._letters[col]}{number}"{styles[col]}/>')
+                    parts += (cell[col], number, '"', styles[col], "/>")
                 continue
-            first, last = (col if first < 0 else first), col
-            if isinstance(value, str):
-                parts.append(f'<c r="{self._letters[col]}{number}"{styles[col]} t="inlineStr"><is>{_text(value)}'
-                             f"</is></c>")
+            if first < 0:
+                first = col
+            last = col
+            if value.__class__ is str or isinstance(value, str):
+                parts += (cell[col], number, '"', styles[col], ' t="inlineStr"><is>', _text(value), "</is></c>")
             else:
-                parts.append(f'<c r="{self._letters[col]}{number}"{styles[col]}><v>{float(value):.16G}</v></c>')
+                parts += (cell[col], number, '"', styles[col], "><v>", f"{float(value):.16G}", "</v></c>")
         if first < 0 and height is None:
             return  # nothing in it: no row, as xlsxwriter leaves it out
         parts.append("</row>")

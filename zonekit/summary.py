@@ -3,6 +3,7 @@ unit progress, issues, answers and evidence. Writes only its own output file, at
 
 from __future__ import annotations
 
+import functools
 import re
 from contextlib import nullcontext
 
@@ -290,6 +291,7 @@ def _cell(value) -> str | float | None:
 _NARROW = re.compile("[\x00-\u2e7f]+")  # one column wide; everything from U+2E80 (CJK) on is two
 
 
+@functools.lru_cache(maxsize=8192)  # the same units, states and messages row after row
 def text_lines(text: str, width: int) -> int:
     """Lines a wrapped cell needs: a CJK character is two columns wide, ASCII one."""
     usable = max(width - 1, 4)
