@@ -84,3 +84,16 @@ def test_rowsheet__constant_memory_workbook__refused(tmp_path):
     with pytest.raises(ValueError):
         ws.add_row(1, ["行"], [""])
     wb.close()
+
+
+@pytest.mark.parametrize("formula", [
+    "=SUM(A1:A9)", '=IF(COUNTIF(B2:B9,"未达标")=0,"合格","不合格")', "=SUMIFS(C:C,A:A,\"促进发展\")", "A1+1",
+    "=XLOOKUP(A1,B:B,C:C)", "=SORT(A1:A9)", "=_xlfn.CONCAT(A1,B1)", "{=SUM(A1:A9*B1:B9)}", '="{大括号}"&A1',
+    "=ISINGLE(A1)", "=FILTER(A:A,B:B>0)"])
+def test_rowsheet__formula__prepared_as_xlsxwriter_prepares_it(tmp_path, formula):
+    from xlsxwriter.worksheet import Worksheet
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"), OPTIONS)
+    ours, theirs = wb.add_worksheet("a", worksheet_class=RowSheet), wb.add_worksheet("b")
+    assert ours._prepare_formula(formula) == Worksheet._prepare_formula(theirs, formula)
+    wb.close()
