@@ -117,3 +117,19 @@ def test_demo__then_every_command_the_demo_suggests__exit_0(demo, tmp_path):
     assert deadline == date.today() - timedelta(days=3)  # the demo's dates move with today
     assert f"截止日期{format_date(deadline)}已过，已逾期3天" in message["Subject"]
     assert "已逾期3天" in message.get_body().get_content()
+
+
+def test_demo__collect_with_output_redirected__no_progress_label_in_the_text(demo, tmp_path):
+    """Out of a console (a log file, a pipe) collect writes no progress bar: click would write its label without
+    an end of line, glued to what comes next."""
+    import shutil
+
+    original, _ = demo
+    root = tmp_path / "演示副本"
+    shutil.copytree(original, root)
+    for path in (root / ".zonekit").glob("ledger.sqlite3*"):
+        path.unlink()  # every return is read again: more than 20, where a console shows the bar
+    run = CliRunner().invoke(main, ["collect", str(root)])
+    assert run.exit_code == 1, run.output  # 县税务局's refused return is still an error
+    assert "读取回收文件" not in run.output and "读取回收文件" not in run.stderr
+    assert run.output.startswith("状态") and "文件：采用19个，已被替代1个，退回1个，跳过0个。" in run.output

@@ -393,7 +393,8 @@ def collect_command(directory, paths, as_json):
     bar = {}
 
     def on_total(n):
-        if n >= 20 and not as_json:
+        # a bar only on a console: redirected to a file, click writes its label without an end of line
+        if n >= 20 and not as_json and sys.stderr.isatty():
             bar["bar"] = click.progressbar(length=n, label="读取回收文件", file=sys.stderr)
             bar["bar"].__enter__()
 
