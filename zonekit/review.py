@@ -70,8 +70,10 @@ def read_reviewed(directory, today: date | None = None) -> Reviewed:
             if ledger.runs() == 0:
                 return Reviewed(folder, reason="还没有回收过（没有运行过 zonekit collect），没有可以比较的结果")
             result, _ = current_result(project, ledger, today)
-            if result.collected:
-                return Reviewed(folder, result)
+            if result.collected:  # a round still coming back is said to be so: its total may yet change
+                missing = result.expected - result.returned
+                note = f"「{result.name}」回收未完成：{result.returned}/{result.expected}个单位已交回" if missing > 0 else ""
+                return Reviewed(folder, result, note=note)
             # a new round nothing has come back for yet: the one before stands
             shown = next((r for r in reversed(history(ledger, project)[0]) if r.known and r.collected), None)
             if shown is None:
