@@ -203,3 +203,17 @@ def test_manifest__print__a4_landscape_one_page_wide_hash_last(demo):
     assert (ws.page_setup.paperSize, ws.page_setup.orientation) == (9, "landscape")
     assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth or 1) == 1  # 1: the default
     assert [c.value for c in ws[1]][-1] == layout.MAN_SHA256.header
+
+
+@pytest.mark.parametrize("scheme", ["2022", "2025"])
+def test_workbench__every_visible_cell__no_internal_key(tmp_path, scheme):
+    """工作台 is where the clerk works: 全国数据 shows its items by label and year, the keys stay in a hidden column."""
+    root = new_workbench(tmp_path, scheme)
+    book = openpyxl.load_workbook(root / layout.PROJECT_WORKBOOK)
+    key_only = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]+|[a-z][a-z0-9_]*[@#]\d+", re.I)
+    assert [(sheet, cell, text) for sheet, cell, text in visible_cells(book) if key_only.search(text)] == []
+    national = book[layout.SHEET_NATIONAL]
+    assert national.column_dimensions["A"].hidden and national["A2"].value.startswith("national_")
+    assert national["B2"].value and national["B2"].value == load_scheme(scheme).data_items[
+        layout.parse_data_key(national["A2"].value)[0]].label
+    assert read_project(root)[0].national == {}  # still read by its hidden keys (nothing entered yet)

@@ -313,8 +313,12 @@ def _write_workbook(path: Path, scheme: Scheme, info: dict, years: list[int], un
             for year in (years if item.per_year else [None]):
                 national.append((layout.data_key(item.key, year), item.label, year, None, item.unit,
                                  item.note or "请注明发布机构及文件或网址"))
-    _sheet(wb, fmt, layout.SHEET_NATIONAL, layout.NATIONAL_COLUMNS, national,
-           {(r, _col(layout.NATIONAL_COLUMNS, "数值")): fmt["pct"] for r, row in enumerate(national, 1) if row[4] == "%"})
+    ws = _sheet(wb, fmt, layout.SHEET_NATIONAL, layout.NATIONAL_COLUMNS, national,
+                {(r, _col(layout.NATIONAL_COLUMNS, "数值")): fmt["pct"] for r, row in enumerate(national, 1)
+                 if row[4] == "%"})
+    # the clerk reads 数据项 and 年度; the row's key (national_online_retail_growth@2024) is for the reader only
+    key = _col(layout.NATIONAL_COLUMNS, "数据项键")
+    ws.set_column(key, key, layout.NATIONAL_COLUMNS[key].width, None, {"hidden": True})
 
     _write_targets(wb, fmt, scheme, years, len(tasks))
 
