@@ -251,10 +251,15 @@ def test_report__libreoffice_writer__converts_to_pdf_with_the_region(returned_pr
     import shutil
     import subprocess
 
+    from zonekit.demo import fill_return
     from zonekit.errors import WorkbookError
     from zonekit.office import convert_many
+    from zonekit.workbench import load_project
 
     root = fresh_copy(returned_project, tmp_path)
+    project = load_project(root)  # 县商务局 returns too: every unit in, the widest completeness figure (100.0%)
+    blank = next(project.outgoing.glob("*-县商务局-填报表.xlsx"))
+    (project.returned / blank.name).write_bytes(fill_return(project, "县商务局", blank))
     assert CliRunner().invoke(main, ["report", str(root)]).exit_code == 0
     probe = tmp_path / "probe.docx"
     docx.Document().save(str(probe))  # an empty document: if even this fails, Writer is not installed
@@ -270,3 +275,8 @@ def test_report__libreoffice_writer__converts_to_pdf_with_the_region(returned_pr
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert "新绛县" in text and "自评报告" in text and "二、自评得分" in text
         assert re.search(r"—\s*1\s*—", text)  # the page number under the contents page
+        rounds = next(t for t in docx.Document(str(root / layout.OUTPUT_DIR / layout.REPORT)).tables
+                      if t.rows[0].cells[0].text == "轮次")
+        shown = [c.text for r in rounds.rows[1:] for c in r.cells]
+        assert "100.0%" in shown  # every unit in: the widest 回收率
+        assert [c for c in shown if c not in text.splitlines()] == []  # no figure broken over two lines

@@ -516,7 +516,7 @@ def _work(w: _Writer, f: ReportFacts) -> None:
     w.heading("（三）填报轮次和完成情况", 2)
     w.para(f"创建期内共组织填报{len(f.rounds)}轮，各轮的回收和自评结果如下。")
     w.table(["轮次", "填报截止", "评分日期", "应报单位", "已报单位", "回收率", "缺数据指标（项）", "总分", "结论"],
-            _round_rows(f), [16, 26, 26, 12, 12, 16, 16, 14, 18], center_cols=tuple(range(9)))
+            _round_rows(f), [16, 26, 26, 12, 12, 19, 15, 13, 17], center_cols=tuple(range(9)))
     current = f.rounds[-1]
     states = "，".join(f"{state}{n}个" for state, n in current.states.items() if n)
     late = [u.name for u in f.units if u.state != layout.STATE_REPORTED]
