@@ -121,6 +121,23 @@ def test_collect__return_saved_in_the_future__a_later_correction_still_wins(tmp_
     assert "2099-01-01" in warning.message and "晚于收到时间" in warning.message
 
 
+def test_collect__return_saved_in_the_future__received_on_arrival_not_late_in_every_output(tmp_path):
+    project = fresh(tmp_path)  # deadline 30 June: it reached the office on 10 June, its clock said 2099
+    future = project.returned / "监管局.xlsx"
+    future.write_bytes(completed(project, MARKET, saved=datetime(2099, 1, 1, tzinfo=timezone.utc)))
+    os.utime(future, (when(10).timestamp(),) * 2)
+    result = collect(project, today=TODAY)
+    status = next(s for s in result.units if s.unit == MARKET)
+    arrived = datetime.fromtimestamp(when(10).timestamp()).strftime("%Y-%m-%d %H:%M")
+    assert status.state == layout.STATE_REPORTED and not any(i.code == "R404" for i in result.issues.issues)
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(result.intake_log)).get_sheet_by_name(
+        layout.SHEET_INTAKE_FILES).to_python()
+    [row] = [dict(zip(rows[0], r)) for r in rows[1:]]
+    assert str(row["收到时间"]).startswith(arrived) and str(row["保存时间"]).startswith("2099-01-01")
+
+
 def test_collect__file_name_in_gbk_bytes__listed_with_escapes_and_register_written(tmp_path):
     project = fresh(tmp_path)
     H.gbk_name(project.returned, "县市场监管局填报表", completed(project, MARKET))

@@ -674,7 +674,7 @@ def _record_of(row, where, project: Project) -> ReturnRecord:
                        mailed_at=where["mailed_at"], sender=where["sender"] or row["sender"],
                        missing=json.loads(row["missing"]), refused=row["state"] == "refused",
                        skipped=row["state"] == "skipped", version=row["id"], seen_at=row["seen_at"])
-    rec.received_at = rec.mailed_at or rec.saved_at or rec.file_time
+    rec.received_at = rec.mailed_at or rec.ordered_at or rec.saved_at or rec.file_time  # as read_return sets it
     rec.issues = [Issue(code, severity, message, where["path"], unit, sheet, cell, value)
                   for code, severity, message, unit, sheet, cell, value in json.loads(row["issues"])]
     return rec
@@ -1044,7 +1044,7 @@ def _file_entries(records: list[ReturnRecord], places: dict[int, list],
                 reason = (reason + " " if reason else "") + GONE_NOTE
             out.append(FileEntry(where["path"], rec.unit, status, reason, rec.name, rec.size, rec.sha256, rec.format,
                                  rec.identified_by, rec.saved_at, rec.saved_from, where["file_time"],
-                                 where["mailed_at"] or rec.saved_at or where["file_time"], where["sender"],
+                                 where["mailed_at"] or rec.ordered_at or rec.saved_at or where["file_time"], where["sender"],
                                  label, used if main else 0, present, rec.issues, rec.pictures if main else []))
     out.sort(key=lambda e: (e.file, e.sha256))
     return out
