@@ -236,6 +236,23 @@ def test_cli_check__a_fifo__skipped_at_once_instead_of_blocking(tmp_path, monkey
     assert result.exit_code == 0 and "跳过" in result.output
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="POSIX links")
+@pytest.mark.parametrize("name, why", [("断开的链接.xlsx", "指向的文件不存在"), ("循环A.xlsx", "循环")])
+def test_cli_check_and_collect__a_dangling_link_or_a_loop_given__skipped_with_its_reason(tmp_path, monkeypatch,
+                                                                                       name, why):
+    project = fresh(tmp_path)
+    H.special_entries(project.returned)
+    path = str(project.returned / name)
+    monkeypatch.setattr("zonekit.workbench.load_project", lambda *_a, **_k: project)
+    checked = CliRunner().invoke(main, ["check", path, "--project", str(tmp_path)])
+    assert checked.exit_code == 0 and f"[警告 R008] {layout.RETURNED_DIR}/{name}" in checked.output
+    assert "跳过" in checked.output and why in checked.output
+    collected = CliRunner().invoke(main, ["collect", str(tmp_path), path])
+    assert collected.exit_code == 0, collected.output
+    line = next(x for x in collected.output.splitlines() if x.startswith(SKIPPED) and name in x)
+    assert why in line
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads every file")
 def test_collect__file_without_read_permission__refused_with_reason(tmp_path):
     project = fresh(tmp_path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import signal
 import sys
 import threading
@@ -38,6 +39,16 @@ class ZonekitGroup(clickzh.ZhGroup):
                   143 if isinstance(exc, Terminated) else 130)
         finally:
             _restore_sigterm(previous)
+
+
+class EntryPath(click.Path):
+    """A path that must be there as a directory entry: a link whose target is gone, or a link loop, is let through
+    (click would call it missing) so that check and collect list it 跳过 with what it is."""
+
+    def convert(self, value, param, ctx):
+        if self.exists and os.path.islink(value) and not os.path.exists(value):
+            return self.coerce_path_result(value)
+        return super().convert(value, param, ctx)
 
 
 def _fail(ctx, message: str, code: int) -> None:
@@ -345,7 +356,7 @@ def generate_command(directory, out_dir, as_json, force):
 
 
 @main.command("check")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=EntryPath(exists=True, dir_okay=False))
 @click.option("--project", "project_dir", required=True, type=click.Path(exists=True, file_okay=False),
               help="项目目录（含 工作台.xlsx）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检查结果。")
@@ -370,7 +381,7 @@ def check_command(file, project_dir, as_json):
 
 @main.command("collect")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=EntryPath(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出回收结果。")
 def collect_command(directory, paths, as_json):
     """回收：读取、校验、合并各单位交回的填报表，写出回收登记和合并结果。
