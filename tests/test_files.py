@@ -1,9 +1,11 @@
 """The outputs of one run: replaced together or not at all, an open workbook named, killed runs cleaned up."""
 
+import errno
 import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +188,27 @@ def test_output_set__relative_root_and_targets_given_from_the_working_folder__wr
         out.write("催报-县统计局.eml", "催报")  # a name relative to the root
     assert (tmp_path / "示例" / "1-下发" / "邮件草稿" / "下发-县商务局.eml").read_text(encoding="utf-8") == "草稿"
     assert sorted(os.listdir(tmp_path / "示例" / "1-下发" / "邮件草稿")) == ["下发-县商务局.eml", "催报-县统计局.eml"]
+
+
+@pytest.mark.parametrize("error, said", [
+    (OSError(errno.EROFS, "Read-only file system"), "在只读的磁盘或共享文件夹上，无法写入。请把项目文件夹复制到可以写入的位置后重试。"),
+    (PermissionError(errno.EACCES, "Permission denied"), "没有权限写入"),
+])
+def test_output_set__output_folder_read_only__names_the_folder_and_nothing_changed(tmp_path, monkeypatch, error,
+                                                                                   said):
+    (tmp_path / "a.xlsx").write_bytes(b"old")
+    real_mkdir = Path.mkdir
+
+    def refused(self, *args, **kwargs):
+        if STAGING_DIR in self.parts:
+            error.filename = str(self)
+            raise error
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refused)
+    with pytest.raises(OutputError) as caught:
+        with OutputSet(tmp_path, ["a.xlsx"]) as out:
+            out.write("a.xlsx", b"new")
+    assert str(caught.value).startswith(f"{tmp_path} ") or str(caught.value).startswith(f"没有权限写入 {tmp_path}。")
+    assert said in str(caught.value) and str(caught.value).endswith("本次运行没有改动任何输出文件。")
+    assert STAGING_DIR not in str(caught.value) and (tmp_path / "a.xlsx").read_bytes() == b"old"

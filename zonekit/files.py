@@ -7,6 +7,7 @@ where any later run finds and removes what a killed run left behind.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -114,8 +115,8 @@ class OutputSet:
                 folder = base / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
                 folder.mkdir(parents=True)  # parents too: another run's sweep may just have removed an empty base
                 self._lock = _hold_lock(folder / _LOCK_NAME)
-            except OSError as exc:
-                raise OutputError(_os_message(exc, self.root)) from None
+            except OSError as exc:  # the clerk knows the output folder, not the staging folder inside it
+                raise OutputError(_os_message(exc, self.root, self.root) + "本次运行没有改动任何输出文件。") from None
             self._dir = folder
         return self._dir
 
@@ -313,6 +314,8 @@ def _os_message(exc: OSError, root: Path, filename=None) -> str:
         return f"没有权限写入 {where}。请确认文件没有在 Excel、WPS 中打开，文件夹不是只读，然后重试。"
     if getattr(exc, "errno", None) == 28:
         return f"磁盘空间不足，无法写入 {where}。请清理磁盘后重试。"
+    if getattr(exc, "errno", None) == errno.EROFS:
+        return f"{where} 在只读的磁盘或共享文件夹上，无法写入。请把项目文件夹复制到可以写入的位置后重试。"
     return f"无法写入 {where}（{exc.strerror or exc}）。"
 
 
