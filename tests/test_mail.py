@@ -655,6 +655,70 @@ def test_send__lost_twice__stops_and_resend_unknown_sends_only_those(tmp_path, s
     assert inbox.units() == ["县商务局", "县市场监督管理局", "县发展和改革局", "县工业和信息化局"]
 
 
+def test_send__ctrl_c_while_waiting_for_the_reply__unknown_and_never_sent_twice(tmp_path, smtp_server):
+    import signal
+    import time
+
+    inbox = Inbox(late={1}, delay=3.0)  # stored at once; Ctrl-C comes while zonekit waits for the 250
+    project = make_project(tmp_path, smtp_server(inbox))
+    project.mail.timeout = 30
+    plan = mail.plan_mail(project, make_manifest(project), only=["县商务局", "县发展和改革局"])
+
+    def ctrl_c(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, ctrl_c)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            mail.send(project, plan)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [(r["单位"], r["结果"]) for r in log_rows(project)] == [("县商务局", "状态不明")]
+    assert "发送被中断" in log_rows(project)[0]["说明"] and not mail.pending_path(project).exists()
+    time.sleep(2.5)  # the late reply has come and gone
+    again = mail.send(project, plan)
+    assert [(o.unit, o.result) for o in again.outcomes] == [("县商务局", mail.HELD), ("县发展和改革局", mail.SENT)]
+    assert inbox.units() == ["县商务局", "县发展和改革局"]
+
+
+def test_send__process_killed_after_the_message_went_out__next_run_logs_unknown_not_resent(tmp_path,
+                                                                                         smtp_server):
+    import pickle
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    inbox = Inbox(late={1}, delay=30.0)  # stored at once; the sending process is killed before the reply
+    project = make_project(tmp_path, smtp_server(inbox))
+    project.mail.timeout = 60
+    plan = mail.plan_mail(project, make_manifest(project), only=["县商务局", "县发展和改革局"])
+    (tmp_path / "run.pickle").write_bytes(pickle.dumps((project, plan)))
+    child = subprocess.Popen([sys.executable, "-c", "import pickle, sys; from zonekit import mail; "
+                              "project, plan = pickle.load(open(sys.argv[1], 'rb')); mail.send(project, plan)",
+                              str(tmp_path / "run.pickle")], cwd=Path(__file__).parent.parent)
+    try:
+        for _ in range(300):
+            if inbox.received or child.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert inbox.received and child.poll() is None
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    assert not (project.root / layout.SEND_LOG).exists() and mail.pending_path(project).exists()
+
+    again = mail.send(project, plan)
+    assert [(o.unit, o.result) for o in again.outcomes] == [("县商务局", mail.HELD), ("县发展和改革局", mail.SENT)]
+    assert [(r["单位"], r["结果"]) for r in log_rows(project)] == [("县商务局", "状态不明"), ("县发展和改革局", "成功")]
+    assert "程序被中断" in log_rows(project)[0]["说明"] and not mail.pending_path(project).exists()
+    assert inbox.units() == ["县商务局", "县发展和改革局"]  # one copy each
+    resent = mail.send(project, plan, resend_unknown=True)  # the clerk checked: it never arrived
+    assert {o.unit: o.result for o in resent.outcomes} == {"县商务局": mail.SENT, "县发展和改革局": mail.SKIPPED}
+
+
 def test_send__no_server_listening__stops_with_chinese_message(tmp_path):
     project = make_project(tmp_path, free_port())
     result = mail.send(project, mail.plan_mail(project, make_manifest(project)), timeout=2)

@@ -402,3 +402,6 @@ TREND_SAME = "持平"
 SHEET_REVIEW = "汇总"  # zonekit review: one row per project
 SHEET_REVIEW_CHART = "总分对比"
 SHEET_REVIEW_MATRIX = "指标得分"  # indicators × regions; one per scheme with --force
+
+# ---------------------------------------------------------------- mail exactly once (issue 11, appended)
+SEND_PENDING = "mail-sending.json"  # in LEDGER_DIR: the message being handed to the SMTP server right now

@@ -14,6 +14,7 @@ import csv
 import difflib
 import hashlib
 import io
+import json
 import os
 import re
 import smtplib
@@ -511,6 +512,38 @@ def unknown_sends(rows: list[dict[str, str]]) -> dict[tuple[str, str, str], dict
     return {key: r for key, r in last.items() if r["结果"] == LOG_UNKNOWN and key not in done}
 
 
+def pending_path(project: Project) -> Path:
+    return project.root / layout.LEDGER_DIR / layout.SEND_PENDING
+
+
+def _note_pending(path: Path, row: dict[str, str]) -> None:
+    """Before a message goes to the server: its log row, on disk, so that a run killed before it could log the
+    result leaves a trace (the next run logs it 状态不明 instead of sending it again)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(row, fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _settle_pending(pending: Path, log: Path) -> None:
+    """A message a killed run was handing to the server (see _note_pending) is logged 状态不明."""
+    try:
+        with open(pending, encoding="utf-8") as fh:
+            row = json.load(fh)
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError):  # cut short by the kill itself: written before anything went out
+        pending.unlink(missing_ok=True)
+        return
+    row.update({"时间": datetime.now().isoformat(timespec="seconds"), "结果": LOG_UNKNOWN,
+                "说明": f"{row.get('时间', '').replace('T', ' ')} 发送这封邮件时程序被中断（强制结束、断电等），"
+                        "不知道服务器是否已经收下，可能已经送达。为免对方收到两份，不会自动重发：请核实后确认，"
+                        "或用 --resend-unknown 重发"})
+    append_log(log, row)
+    pending.unlink()
+
+
 def append_log(path: Path, row: dict[str, str]) -> None:
     """Add one row and push it to disk before returning, so a crash leaves every finished attempt recorded."""
     buffer = io.StringIO()
@@ -720,21 +753,26 @@ def send(project: Project, plan: MailPlan, *, password: str | Callable[[], str] 
     it: CONFIRM_RECEIVED logs it as sent, CONFIRM_RESEND sends it again, None leaves it 状态不明.
     ``password`` may be a callable, asked only when a login is needed."""
     check_settings(project)
-    path = log_path(project)
+    path, pending = log_path(project), pending_path(project)
     result = SendResult(plan, path, dry_run=dry_run)
+    if not dry_run:
+        _settle_pending(pending, path)
     rows = read_send_log(path)
     done = set() if resend else delivered(rows)
     unsure = {} if resend or resend_unknown else unknown_sends(rows)
     timeout = project.mail.timeout if timeout is None else timeout
 
+    def log_row(out: Outgoing, log_result: str, detail: str) -> dict[str, str]:
+        return {"时间": datetime.now().isoformat(timespec="seconds"), "用途": out.purpose, "轮次": project.round,
+                "单位": out.unit, "收件人": "; ".join(out.to), "邮件ID": out.message_id, "附件": out.attachment.name,
+                "附件SHA256": out.sha256, "结果": log_result, "说明": detail}
+
     def record(out: Outgoing, outcome: str, detail: str = "", log_result: str | None = None) -> None:
         item = SendOutcome(out.unit, out.purpose, out.to, outcome, detail, out.message_id)
         result.outcomes.append(item)
         if log_result is not None:
-            append_log(path, {"时间": datetime.now().isoformat(timespec="seconds"), "用途": out.purpose,
-                              "轮次": project.round, "单位": out.unit, "收件人": "; ".join(out.to),
-                              "邮件ID": out.message_id, "附件": out.attachment.name, "附件SHA256": out.sha256,
-                              "结果": log_result, "说明": detail})
+            append_log(path, log_row(out, log_result, detail))
+            pending.unlink(missing_ok=True)  # its result is logged
         if progress:
             progress(item)
 
@@ -775,7 +813,15 @@ def send(project: Project, plan: MailPlan, *, password: str | Callable[[], str] 
                 sleep(pause)
             while True:
                 try:
+                    _note_pending(pending, log_row(out, "", ""))
                     refused = connection.send(out)
+                except KeyboardInterrupt:  # Ctrl-C or SIGTERM while the message was being handed over
+                    if connection.data_sent:
+                        record(out, UNKNOWN, "邮件内容已发出，等待服务器答复时发送被中断，可能已经送达。为免对方收到两份，"
+                                             "不会自动重发：请核实后确认，或用 --resend-unknown 重发", LOG_UNKNOWN)
+                    else:
+                        record(out, FAILED, "发送被中断，这封邮件没有发出", LOG_FAILED)
+                    raise
                 except smtplib.SMTPRecipientsRefused as exc:
                     detail = "收件地址被拒收：" + "；".join(f"{a}（{_reply_of(r)}）" for a, r in exc.recipients.items())
                     record(out, FAILED, detail + "。请核对 单位名单 中该单位的邮箱。", LOG_FAILED)
