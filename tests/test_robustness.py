@@ -149,6 +149,18 @@ def test_collect__file_name_in_gbk_bytes__listed_with_escapes_and_register_writt
     assert result.intake_log.is_file()
 
 
+def test_check_file__mail_attachment_named_in_raw_gbk_bytes__escaped_with_what_it_reads_as(tmp_path):
+    from tests.returns_corpus import eml
+
+    project = fresh(tmp_path)
+    path = project.returned / "来信.eml"
+    path.write_bytes(H._raw_filename(eml([("附件.xlsx", completed(project, MARKET))]), "附件.xlsx"))
+    [record] = check_file(project, path)
+    assert record.file == f"{layout.RETURNED_DIR}/来信.eml!\\xb8\\xbd\\xbc\\xfe.xlsx" and record.unit == MARKET
+    note = next(i for i in record.issues if i.code == "R009")
+    assert "按 GBK 编码读作「附件.xlsx」" in note.message
+
+
 def test_read_return__comment_full_of_cell_tags__percent_styles_read_in_linear_time(project):
     data = completed(project, MARKET, extra={(DATA, k, VALUE): 0.5 for k in H.positions(
         completed(project, MARKET), DATA).rows if "rate" in k or "share" in k})
@@ -460,8 +472,9 @@ def test_collect__hostile_folder_with_good_returns__every_entry_listed_good_ones
         assert listed[f"2-回收/{n}-{unit}.xlsx"][0] == ADOPTED
     assert all(row[0] for row in listed.values())  # every entry has its status
     assert not any(i.code == "R020" for i in result.issues.issues)  # none needed the safety net
-    attachment = next(r for r in result.returns if "乱码附件名.eml!" in r.file)  # 8-bit name: shown as �
+    attachment = next(r for r in result.returns if "乱码附件名.eml!" in r.file)  # 8-bit name: shown escaped
     assert attachment.unit == MARKET and attachment.status == layout.STATUS_SUPERSEDED
+    assert attachment.file.endswith("/乱码附件名.eml!\\xb8\\xbd\\xbc\\xfe.xlsx"), attachment.file
 
 
 # ---------------------------------------------------------------- a real return, mutated every which way

@@ -14,6 +14,7 @@ import functools
 import io
 import json
 import os
+import re
 import zipfile
 from contextlib import closing
 from dataclasses import dataclass, field, fields
@@ -387,9 +388,9 @@ class _Walk:
             self.note(self.leaf(name, shown, origin, data, stamp), R_NOT_WORKBOOK, reason="邮件中没有附件")
             return
         for n, part in enumerate(parts):
-            filename = part.get_filename() or f"附件{n + 1}"
+            filename = _attachment_name(part) or f"附件{n + 1}"
             content = part.get_payload(decode=True) or b""
-            self.expand(content, filename, f"{shown}!{filename}", origin + (f"eml:{n}",), received or stamp,
+            self.expand(content, filename, f"{shown}!{printable(filename)}", origin + (f"eml:{n}",), received or stamp,
                         received, sender, depth + 1)
 
 
@@ -404,6 +405,18 @@ def _mail_date(sent) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat() if plausible_time(moment) else ""
+
+
+def _attachment_name(part) -> str:
+    """The attachment's file name. 8-bit bytes in the header (old mail clients send a GBK name raw) are kept as
+    they came (surrogates), so that expand shows them escaped with what they read as in GBK instead of ����."""
+    name = part.get_filename() or ""
+    if "\ufffd" in name:
+        for header, raw in part.raw_items():
+            found = re.search(r'\bfilename\s*=\s*"([^"]*)"', str(raw)) if header.lower() == "content-disposition" else None
+            if found and printable(found.group(1)) != found.group(1):
+                return found.group(1)
+    return name
 
 
 def _guess_name(name: str) -> str:
