@@ -984,3 +984,18 @@ def test_cli_end_to_end__init_generate_mail_collect_remind__each_unit_mailed_onc
     book = openpyxl.load_workbook(BytesIO(part.get_content()))
     assert "未填写" in book[layout.SHEET_INDICATORS]["I4"].comment.text
     assert book[layout.SHEET_INDICATORS]["I4"].fill.fgColor.rgb.endswith(layout.PROBLEM_FILL.lstrip("#"))
+
+
+@pytest.mark.skipif(not _PIPELINE, reason="workbench / generate / collect not built yet")
+def test_load_project__smtp_timeout_in_basic_info__the_wait_for_a_reply(tmp_path):
+    from zonekit.workbench import load_project
+
+    root = tmp_path / "新绛创建"
+    units_file = tmp_path / "单位名单.xlsx"
+    write_units_file(units_file, {"县商务局": "sw@xj.gov.cn"})
+    result = CliRunner().invoke(main, ["init", str(root), "--scheme", "2022", "--region", "新绛县", "--province",
+                                       "山西省", "--units", str(units_file)])
+    assert result.exit_code == 0, result.output
+    assert load_project(root).mail.timeout == 60  # what a new 工作台 says
+    fill_info(root / layout.PROJECT_WORKBOOK, {layout.INFO_SMTP_TIMEOUT: 120})
+    assert load_project(root).mail.timeout == 120
