@@ -27,7 +27,8 @@ class _Worker:
 
     def __init__(self, context, init, args, work, memory):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, init, args, work, memory), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, init, args, work, memory, os.getpid()),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.batch: deque = deque()  # (index, item)
@@ -158,8 +159,8 @@ def _context():
 # ---------------------------------------------------------------- inside a worker
 
 
-def _serve(conn, init, args, work, memory) -> None:
-    _detach_signals()
+def _serve(conn, init, args, work, memory, parent: int) -> None:
+    _detach_signals(parent)
     _limit_memory(memory)
     init(*args)
     while True:
@@ -187,7 +188,7 @@ def _serve(conn, init, args, work, memory) -> None:
                     return
 
 
-def _detach_signals() -> None:
+def _detach_signals(parent: int) -> None:
     """Ctrl-C reaches the whole process group: the parent decides and kills the workers. SIGTERM ends a worker
     at once (the parent's handler, inherited by fork, would raise inside a read). On Linux, die with the
     parent even when it is killed with SIGKILL."""
@@ -204,9 +205,8 @@ def _detach_signals() -> None:
         try:
             import ctypes
 
-            parent = os.getppid()
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-            if os.getppid() != parent:  # the parent died before prctl took effect
+            if os.getppid() != parent:  # the parent (its pid taken before the fork) died before prctl took effect
                 os._exit(1)
         except (OSError, AttributeError):
             pass
