@@ -138,6 +138,16 @@ def test_cli_scheme_show_2022__tree_with_points():
     assert "     41  强化普法、宣传，营造良好社会氛围（2分）" in out
 
 
+@pytest.mark.parametrize("name", ["2025", "2024"])
+def test_cli_scheme_show_2025_draft__by_either_name__says_2024_is_its_former_name(name):
+    result = CliRunner().invoke(main, ["scheme", "show", name])
+    assert result.exit_code == 0
+    first = result.output.splitlines()[0]
+    assert first == "网络市场监管与服务示范区创建评估指标体系（2025年征求意见稿）（2025，版本 2025征求意见稿；旧名称 2024 仍可使用）"
+    assert "共25项二级指标" in result.output
+    assert "旧名称" not in CliRunner().invoke(main, ["scheme", "show", "2022"]).output
+
+
 def test_cli_scheme_show__unknown_name__clean_error():
     result = CliRunner().invoke(main, ["scheme", "show", "2030"])
     assert result.exit_code == 1

@@ -36,7 +36,8 @@ def _indicator_line(ind, indent: str, detail: bool) -> list[str]:
 
 
 def render_tree(scheme: Scheme, detail: bool = False) -> str:
-    lines = [f"{scheme.title}（{scheme.name}，版本 {scheme.version}）",
+    former = f"；旧名称 {'、'.join(scheme.aliases)} 仍可使用" if scheme.aliases else ""
+    lines = [f"{scheme.title}（{scheme.name}，版本 {scheme.version}{former}）",
              f"合格标准：总分≥{fmt_number(scheme.total_min)}分，且每个一级指标得分率≥{describe_rate(scheme.level_rate_min)}",
              f"共{len(scheme.indicators)}项{scheme.indicator_label}，合计{fmt_number(scheme.total_points)}分", ""]
     for level in scheme.levels:
