@@ -158,6 +158,22 @@ def test_collect__same_image_twice__listed_at_both_places_with_one_hash(tmp_path
     assert len({e.sha256 for e in result.evidence}) == 1
 
 
+def test_collect__same_image_on_two_rows_then_newer_version_without_it__kept_for_both_indicators(tmp_path):
+    project = new_project(tmp_path)
+    k11, k16 = ref(project, MARKET, "11"), ref(project, MARKET, "16")
+    (project.returned / "第一版.xlsx").write_bytes(with_pictures(completed(project, MARKET, saved=when(10)), IND,
+                                                              [(k11, RED), (k16, RED)]))
+    (project.returned / "第二版.xlsx").write_bytes(completed(project, MARKET, saved=when(12)))
+    result = collect(project, today=TODAY)
+    assert evidence_of(result) == [("11", f"{IND}!{k11}", "第二版.xlsx", RED),
+                                   ("16", f"{IND}!{k16}", "第二版.xlsx", RED)]
+    assert codes_at(i for i in result.issues.issues if i.code == "R307") == sorted([("R307", "第一版.xlsx", IND, k11),
+                                                                                  ("R307", "第一版.xlsx", IND, k16)])
+    pictures = CalamineWorkbook.from_path(str(result.intake_log)).get_sheet_by_name(
+        layout.SHEET_INTAKE_PICTURES).to_python()
+    assert [r[-1].startswith("较新的「2-回收/第二版.xlsx」中已没有，已保留到") for r in pictures[1:]] == [True, True]
+
+
 def test_collect__file_deleted_and_output_cleared__kept_picture_comes_from_the_image_store(tmp_path):
     import shutil
 

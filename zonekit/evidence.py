@@ -686,18 +686,17 @@ def extract(output: Path, unit: str, source: str, pictures: list[Picture], taken
 def dropped_pictures(versions: list, current, withdrawn=frozenset()) -> list[tuple[object, list[Picture]]]:
     """The pictures earlier versions of a unit carried and its newest version ``current`` does not (by content
     hash), except those the office withdrew: [(earlier record, its pictures no later version carries)], newest
-    earlier version first, each image once. ``versions``: the unit's earlier versions, oldest first
-    (ReturnRecord-like: pictures); ``withdrawn``: content hashes."""
+    earlier version first, each image from one version only (at every place it sat there). ``versions``: the
+    unit's earlier versions, oldest first (ReturnRecord-like: pictures); ``withdrawn``: content hashes."""
     have = {p.sha256 for p in current.pictures} | set(withdrawn)
     out = []
     for rec in reversed(versions):
         if rec is current:
             continue
-        lost = []
-        for pic in rec.pictures:
-            if pic.sha256 and pic.sha256 not in have:
-                have.add(pic.sha256)
-                lost.append(pic)
+        # every place the image sat in this version (one picture pasted on two indicator rows is evidence for
+        # both); an older version carrying it again adds nothing
+        lost = [pic for pic in rec.pictures if pic.sha256 and pic.sha256 not in have]
+        have.update(pic.sha256 for pic in lost)
         if lost:
             out.append((rec, lost))
     return out
