@@ -204,15 +204,22 @@ def test_collect__same_image_from_two_units_and_versions__stored_once_listed_eve
     assert [p.read_bytes() for p in store.rglob("*.png")] == [RED]
 
 
-def test_cli_evidence_withdraw__kept_picture_withdrawn_then_restored(tmp_path, monkeypatch):
-    from zonekit.cli import main
-
+def picture_dropped_by_second_version(tmp_path, monkeypatch):
+    """A project on disk under tmp_path/项目 (the working folder): 县市场监管局's first version has a picture on
+    指标11, its second none. Returns the project and the picture's cell."""
     project = disk_project(tmp_path / "项目")
     k11 = ref(project, MARKET, "11")
     (project.returned / "第一版.xlsx").write_bytes(
         with_pictures(completed(project, MARKET, saved=when(10)), IND, [(k11, RED)]))
     (project.returned / "第二版.xlsx").write_bytes(completed(project, MARKET, saved=when(12)))
     monkeypatch.chdir(tmp_path)
+    return project, k11
+
+
+def test_cli_evidence_withdraw__kept_picture_withdrawn_then_restored(tmp_path, monkeypatch):
+    from zonekit.cli import main
+
+    project, k11 = picture_dropped_by_second_version(tmp_path, monkeypatch)
     runner = CliRunner()
     code = hashlib.sha256(RED).hexdigest()[:8]
 
@@ -234,6 +241,23 @@ def test_cli_evidence_withdraw__kept_picture_withdrawn_then_restored(tmp_path, m
     assert undone.exit_code == 0 and "已恢复" in undone.output
     restored = collect(project, today=TODAY)
     assert evidence_of(restored) == [("11", f"{IND}!{k11}", "第二版.xlsx", RED)]
+
+
+def test_cli_score__picture_kept_from_an_earlier_version__unit_report_and_summary_say_so(tmp_path, monkeypatch):
+    from zonekit.cli import main
+
+    project, k11 = picture_dropped_by_second_version(tmp_path, monkeypatch)
+    assert CliRunner().invoke(main, ["collect", "项目"]).exit_code in (0, 1)
+    scored = CliRunner().invoke(main, ["score", "项目", "--unit-reports"])
+    assert scored.exit_code == 0, scored.output
+
+    def r307(path):
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(layout.SHEET_ISSUES).to_python()
+        return [(r[2], Path(r[3]).name, r[4], r[5]) for r in rows if r[1] == "R307"]
+
+    told = [(MARKET, "第一版.xlsx", IND, k11)]
+    assert r307(project.output / layout.SUMMARY) == told  # the office
+    assert r307(project.output / layout.FEEDBACK_DIR / layout.FEEDBACK_FILE.format(unit=MARKET)) == told  # the unit
 
 
 # ---------------------------------------------------------------- links that resolve from anywhere

@@ -1252,7 +1252,12 @@ def from_ledger(project: Project, today: date | None = None) -> CollectResult:
     if ledger is None:
         ledger = Ledger(None)
     with ledger:
-        return assemble(project, ledger, today or date.today())
+        result = assemble(project, ledger, today or date.today())
+    for e in result.evidence:  # collect says R307 as it keeps the picture; the unit reports and summary read this
+        if e.kept:
+            result.issues.add(issue(R_PICTURE_DROPPED, file=e.source, unit=e.unit, sheet=e.sheet, cell=e.cell,
+                                    newer=e.kept, what=what(e)))
+    return result
 
 
 def merged_returns(result: CollectResult) -> dict[str, ReturnRecord]:

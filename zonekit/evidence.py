@@ -126,6 +126,10 @@ class EvidenceFile:
     kept: str = ""  # "" or the newer file that no longer carries it (kept from an earlier version)
     round: str = ""  # the 填报轮次 whose return carried it ("" in a ledger written before rounds were recorded)
 
+    @property
+    def where(self) -> str:
+        return f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.sheet
+
     def earlier(self, current: str) -> str:
         """The earlier round it was received in, '' when it came in ``current`` (or the round is not known)."""
         return self.round if self.round and current and self.round != current else ""
@@ -702,7 +706,7 @@ def dropped_pictures(versions: list, current, withdrawn=frozenset()) -> list[tup
     return out
 
 
-def what(picture: Picture) -> str:
+def what(picture: Picture | EvidenceFile) -> str:
     """'指标填报!K6，指标11' — where a picture was and what it was evidence for, for messages."""
     place = picture.where
     return f"{place}，指标{picture.indicator}" if picture.indicator else f"{place}，{layout.EVIDENCE_UNSORTED}"
