@@ -126,3 +126,20 @@ def test_correction_round__register_agrees_with_the_unit_and_prints_landscape(de
         assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9  # A4
         assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0  # 1 page wide
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+
+
+def test_score__after_collect__no_return_opened_and_collect_outputs_left_as_they_are(demo, monkeypatch):
+    import zonekit.collect as collecting
+
+    run("collect", demo)
+    outputs = [demo / layout.OUTPUT_DIR / name for name in (layout.INTAKE_LOG, layout.MERGED)]
+    before = [(p.read_bytes(), p.stat().st_mtime_ns) for p in outputs]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("score collected again or opened a returned file")
+
+    for name in ("collect", "read_path", "read_return"):  # no collect, not even one finding the folder unchanged
+        monkeypatch.setattr(collecting, name, refuse)
+    scored = run("score", demo)
+    assert scored.exit_code == 0, scored.output
+    assert "评分汇总表" in scored.output and [(p.read_bytes(), p.stat().st_mtime_ns) for p in outputs] == before
