@@ -56,6 +56,14 @@ def test_read_return__growth_cell_holding_12_5__read_as_1250_and_12_5_suggested(
     assert next(a for a in record.answers if a.key == "online_retail_growth@2024").value is None
 
 
+def test_read_return__growth_cell_holding_2_5__taken_as_250_percent_with_a_warning_asking_for_2_5(tmp_path):
+    project = make_project(tmp_path)  # within −100%…300%, but Calc keeps 2.5 typed into the 0.0% cell as 250%
+    found, record = value_issue(project, COMMERCE, "online_retail_growth@2024", 2.5, "R110")
+    assert found.severity == "警告" and not record.refused
+    assert "「2.5」读作 250%" in found.message and "若本意是 2.5%，请改填「2.5%」" in found.message
+    assert next(a for a in record.answers if a.key == "online_retail_growth@2024").value == F(5, 2)
+
+
 def test_read_return__share_over_100_or_growth_below_minus_100__message_shows_the_reading(tmp_path):
     project = make_project(tmp_path)
     found, _ = value_issue(project, MARKET, "identity_claim_rate", Text("150%"), "R109")

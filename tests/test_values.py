@@ -59,7 +59,8 @@ CASES = [
     (250, SHARE, "%", True, None, [values.R_RATE_OVER]),  # 25000%, and 250% is no share either
     ("120%", SHARE, "%", False, None, [values.R_RATE_OVER]),
     (1.0, SHARE, "%", True, F(1), []),
-    (1.5, GROWTH, "%", True, F(3, 2), []),  # growth may exceed 100%
+    (1.5, GROWTH, "%", True, F(3, 2), [values.R_PERCENT_AMBIGUOUS]),  # growth may exceed 100%; 1.5% meant?
+    (0.5, GROWTH, "%", True, F(1, 2), []),
     ("12.5‰", SHARE, "%", False, None, [values.R_WRONG_UNIT]),
     # not numbers at all
     (True, AMOUNT, "万元", False, None, [values.R_NOT_NUMBER]),

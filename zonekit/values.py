@@ -230,6 +230,9 @@ def _check_range(number: Fraction, kind: str, unit: str, notes: list[str], bound
     if kind == COUNT and number.denominator != 1:
         notes.append(R_NOT_INTEGER)
         return None, notes
+    if hundredfold and kind == GROWTH and number > 1 and R_PERCENT_AMBIGUOUS not in notes:
+        # within range, yet Calc's 2.5 typed into a 0.0% cell (shown 250.0%) reads the same: taken, with the question
+        notes.append(R_PERCENT_AMBIGUOUS)
     return number, notes
 
 
