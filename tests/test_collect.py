@@ -547,7 +547,7 @@ def test_collect__round_trip_through_libreoffice_zip_and_mail__exactly_the_typed
     from zonekit.generate import generate
 
     project = new_project(tmp_path / "p")
-    generated = generate(project)
+    generated = generate(project, force=True)  # a partial plan, sent on purpose
     sources = tmp_path / "filled"
     sources.mkdir()
     typed = {}

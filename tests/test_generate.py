@@ -42,7 +42,7 @@ def book_of(result, unit: str) -> Path:
 @pytest.fixture
 def generated(tmp_path, make_project):
     project = make_project(tmp_path)
-    return project, generate(project, generated_at=WHEN)
+    return project, generate(project, generated_at=WHEN, force=True)  # a partial plan, sent on purpose
 
 
 def test_generate__project__one_workbook_per_unit_with_only_its_indicators(generated):
@@ -231,7 +231,7 @@ def test_generate__earlier_file_not_in_this_run__reported_and_kept(tmp_path, mak
     old = project.outgoing / "09-旧单位-填报表.xlsx"
     old.parent.mkdir(parents=True)
     old.write_bytes(b"old")
-    result = generate(project, generated_at=WHEN)
+    result = generate(project, generated_at=WHEN, force=True)
     assert [i.value for i in result.report.issues if i.code == "G005"] == [old.name]
     assert old.read_bytes() == b"old"
 
@@ -243,7 +243,7 @@ def test_unit_file_name__windows_forbidden_characters__replaced():
 
 def test_generate__2025_single_conditions_claim__claim_on_indicator_row(tmp_path, make_project):
     project = make_project(tmp_path, scheme="2025")
-    result = generate(project, generated_at=WHEN)
+    result = generate(project, generated_at=WHEN, force=True)
     path = book_of(result, "县商务局")
     row = next(r for r in rows_of(path, layout.SHEET_INDICATORS) if r["键"].value == "19")
     assert not row["是否达到"].protection.locked and row["自评分"].protection.locked
@@ -258,12 +258,17 @@ def test_cli_generate__project_folder__writes_books_and_summary(tmp_path):
                    units=[Unit("县市场监管局"), Unit("县商务局"), Unit("县统计局")])
     write_assignments(root, {"3": Assignment("3", ["县市场监管局"], ["县统计局"]),
                              "10": Assignment("10", ["县商务局"], [])})
-    run = CliRunner().invoke(main, ["generate", str(root)])
+    # 39 indicators no unit was named for, some of them scored on a lead's data: refused, naming them
+    refused = CliRunner().invoke(main, ["generate", str(root)])
+    assert refused.exit_code == 1 and "[错误 G007]" in refused.output and "没有指定任何单位" in refused.output
+    assert "指标 1、" in refused.output and "网上零售额" in refused.output and "--force" in refused.output
+    assert not (root / layout.OUTGOING_DIR / "02-县商务局-填报表.xlsx").exists()
+    run = CliRunner().invoke(main, ["generate", str(root), "--force"])  # a first batch, sent on purpose
     assert run.exit_code == 0, run.output
     assert "已生成 3 份填报表" in run.output and "G002" in run.output
     assert [e.unit for e in read_manifest(root)] == ["县市场监管局", "县商务局", "县统计局"]
     assert (root / layout.OUTGOING_DIR / "02-县商务局-填报表.xlsx").is_file()
-    as_json = json.loads(CliRunner().invoke(main, ["generate", str(root), "--json"]).output)
+    as_json = json.loads(CliRunner().invoke(main, ["generate", str(root), "--json", "--force"]).output)
     assert [f["unit"] for f in as_json["files"]] == ["县市场监管局", "县商务局", "县统计局"]
     assert "G002" in {i["code"] for i in as_json["issues"]}
 
@@ -276,9 +281,9 @@ def test_cli_generate__help__has_example():
 def test_generate__many_units__built_in_parallel_with_same_bytes(tmp_path, make_project, monkeypatch):
     import zonekit.generate as gen
 
-    serial = generate(make_project(tmp_path / "serial"), generated_at=WHEN)
+    serial = generate(make_project(tmp_path / "serial"), generated_at=WHEN, force=True)
     monkeypatch.setattr(gen, "PARALLEL_FROM", 2)
-    parallel = generate(make_project(tmp_path / "parallel"), generated_at=WHEN)
+    parallel = generate(make_project(tmp_path / "parallel"), generated_at=WHEN, force=True)
     assert [(e.path.name, e.sha256) for e in parallel.entries] == [(e.path.name, e.sha256) for e in serial.entries]
 
 

@@ -943,7 +943,7 @@ def test_cli_end_to_end__init_generate_mail_collect_remind__each_unit_mailed_onc
         layout.INFO_EMAIL: "cjb@xj.gov.cn", layout.INFO_SMTP_HOST: "127.0.0.1", layout.INFO_SMTP_PORT: port,
         layout.INFO_SMTP_SECURITY: "无", layout.INFO_SENDER: "cjb@163.com", layout.INFO_SENDER_NAME: SENDER_NAME,
         layout.INFO_MAIL_PAUSE: 0})
-    books = {e.unit: e.path for e in generate(load_project(root)).entries}
+    books = {e.unit: e.path for e in generate(load_project(root), force=True).entries}
 
     # drafts: one per unit with an address, each with its own workbook
     result = runner.invoke(main, ["mail", str(root), "--drafts"])

@@ -86,7 +86,7 @@ def suite(tmp_path_factory, make_project):
     """Generate, fill one copy, then three soffice runs: all books → PDF, the filled copy → xlsx, a book → xls."""
     tmp = tmp_path_factory.mktemp("office")
     project = make_project(tmp / "project", units=UNITS, assignments=ASSIGNMENTS)
-    result = generate(project, generated_at=WHEN)
+    result = generate(project, generated_at=WHEN, force=True)
     book = next(e.path for e in result.entries if e.unit == "县市场监管局")
     filled = tmp / "filled" / book.name
     filled.parent.mkdir()

@@ -170,7 +170,7 @@ def returned_project(tmp_path_factory):
                    units=[Unit("县市场监管局", contact="王芳"), Unit("县商务局")])
     write_assignments(root, [Assignment("3", ["县市场监管局"], ["县商务局"]), Assignment("10", ["县商务局"])])
     project = load_project(root)
-    book = next(b for b in generate(project).books if b.unit == "县市场监管局")
+    book = next(b for b in generate(project, force=True).books if b.unit == "县市场监管局")
     project.returned.mkdir(parents=True, exist_ok=True)
     (project.returned / book.path.name).write_bytes(fill_return(project, book.unit, book.path))
     return root

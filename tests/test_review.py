@@ -144,7 +144,7 @@ def test_review__projects_on_different_schemes__refused_saying_which_unless_forc
     create_project(other, "2025", "戊县", "山西省", units=[Unit("县市场监管局")])
     write_assignments(other, [Assignment("3", ["县市场监管局"])], fields=("leads",))
     project = load_project(other)
-    (blank,) = [b.path for b in generate(project).books]
+    (blank,) = [b.path for b in generate(project, force=True).books]
     (other / layout.RETURNED_DIR / blank.name).write_bytes(fill_return(project, "县市场监管局", blank))
     run("collect", other, code=1)  # two figures the demo's filler does not know: returned, but it counts
     out = tmp_path / "汇总.xlsx"

@@ -376,11 +376,11 @@ def test_generate__manifest_open_in_excel__no_workbook_and_no_manifest_replaced(
     from zonekit.generate import generate
 
     project = make_project(tmp_path)
-    generate(project, generated_at=datetime(2024, 5, 1, 9, tzinfo=timezone.utc))
+    generate(project, generated_at=datetime(2024, 5, 1, 9, tzinfo=timezone.utc), force=True)
     before = {p.name: p.read_bytes() for p in project.outgoing.iterdir()}
     (project.outgoing / f"~${layout.MANIFEST}").write_text("owner", encoding="utf-8")
     with pytest.raises(OutputError, match=f"{layout.MANIFEST} 正在 Excel、WPS 或 LibreOffice 中打开"):
-        generate(project, generated_at=datetime(2024, 5, 2, 9, tzinfo=timezone.utc))
+        generate(project, generated_at=datetime(2024, 5, 2, 9, tzinfo=timezone.utc), force=True)
     after = {p.name: p.read_bytes() for p in project.outgoing.iterdir() if not p.name.startswith("~$")}
     assert after == before and not (project.outgoing / STAGING_DIR).exists()
 
@@ -389,7 +389,7 @@ def test_generate__interrupted_half_way__previous_workbooks_and_manifest_whole(t
     from zonekit import generate as generate_module
 
     project = make_project(tmp_path)
-    generate_module.generate(project, generated_at=datetime(2024, 5, 1, 9, tzinfo=timezone.utc))
+    generate_module.generate(project, generated_at=datetime(2024, 5, 1, 9, tzinfo=timezone.utc), force=True)
     before = {p.name: p.read_bytes() for p in project.outgoing.iterdir()}
     real, built = generate_module.build_unit_workbook, []
 
@@ -401,7 +401,7 @@ def test_generate__interrupted_half_way__previous_workbooks_and_manifest_whole(t
 
     monkeypatch.setattr(generate_module, "build_unit_workbook", ctrl_c_on_the_third)
     with pytest.raises(KeyboardInterrupt):
-        generate_module.generate(project, generated_at=datetime(2024, 5, 2, 9, tzinfo=timezone.utc))
+        generate_module.generate(project, generated_at=datetime(2024, 5, 2, 9, tzinfo=timezone.utc), force=True)
     assert {p.name: p.read_bytes() for p in project.outgoing.iterdir()} == before
 
 

@@ -203,6 +203,21 @@ def test_round_start__file_dropped_in_after_the_last_collect__refused_unless_for
     assert "没有计入「第1轮」" in run("round", "start", demo, "--force").output
 
 
+def test_round_start__plan_with_an_indicator_no_unit_answers_for__next_round_generated_and_the_gap_said(demo):
+    """generate refuses a plan whose scored data would come back from nobody unless --force; a round of such a
+    plan (sent with --force) still goes on to the next one, saying which indicators nobody answers for."""
+    from zonekit.project import Assignment
+    from zonekit.workbench import write_assignments
+
+    write_assignments(demo, {"5": Assignment("5", [], [])})  # 快递业务 taken off its units after round 1
+    refused = run("generate", demo, code=1).output
+    assert "[错误 G007]" in refused and "指标 5 没有指定任何单位" in refused
+    out = run("round", "start", demo).output
+    assert "已生成「第2轮」的填报表" in out
+    assert "[警告 G002]" in out and "指标 5 没有指定牵头单位或责任单位" in out
+    assert info_row(demo, layout.INFO_ROUND) == "第2轮"
+
+
 def test_round_start__never_collected__refused_with_what_to_do(demo):
     shutil.rmtree(demo / layout.LEDGER_DIR)
     out = run("round", "start", demo, code=1).output

@@ -330,14 +330,15 @@ def import_plan(directory, table, add_units, force):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="输出目录，默认为项目目录下的 1-下发。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出生成结果。")
-@click.option("--force", is_flag=True, help="有指标只有责任单位、没有牵头单位时仍然生成（这些指标将无法计分）。")
+@click.option("--force", is_flag=True, help="有指标没有牵头单位（只有责任单位或没有任何单位）时仍然生成（这些指标将无法计分）。")
 def generate_command(directory, out_dir, as_json, force):
     """为每个有任务的单位生成一份填报表（序号-单位名称-填报表.xlsx），并写出 清单.xlsx。
 
     每份只含该单位牵头或负责的指标：填报说明、指标填报、（牵头定量指标时）数据填报。
-    没有单位的指标、没有任务的单位会列出警告；任务分解中有不在单位名单中的单位时不生成任何文件，
-    列出这些名称和最接近的已知名称，退出码为 1。数据、是否达到和自评分只发给牵头单位，所以有指标只有
-    责任单位、没有牵头单位时也不生成（列出这些指标；确需先下发时加 --force）。旧文件不会被删除。
+    没有任务的单位会列出警告；任务分解中有不在单位名单中的单位时不生成任何文件，
+    列出这些名称和最接近的已知名称，退出码为 1。数据、是否达到和自评分只发给牵头单位，
+    所以评分要用这些内容的指标没有牵头单位（只有责任单位，或没有任何单位）时也不生成，
+    列出这些指标；分批下发时加 --force。旧文件不会被删除。
 
     \b
     示例：zonekit generate 新绛创建

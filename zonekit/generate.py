@@ -35,6 +35,9 @@ G_NO_LEAD = define("G004", WARNING, "指标 {numbers} 只有责任单位、没�
 G_LEAD_INPUTS = define("G006", ERROR, "指标 {numbers} 只有责任单位、没有牵头单位。评分要用的{what}只发给牵头单位填写，"
                                        "这样下发，这些指标交回后无法计分，因此未生成任何填报表。请在 工作台.xlsx 的 任务分解 "
                                        "中为这些指标填写牵头单位后重新运行；确需先下发时加 --force。")
+G_NOBODY_INPUTS = define("G007", ERROR, "指标 {numbers} 没有指定任何单位。评分要用的{what}无人填写，这样下发，这些指标交回后"
+                                        "无法计分，因此未生成任何填报表。请在 工作台.xlsx 的 任务分解 中为这些指标填写牵头单位"
+                                        "后重新运行；确需先下发时加 --force。")
 G_STALE = define("G005", WARNING, "下发目录中的「{value}」不在本次清单中（可能是以前生成的），未被改动。"
                                   "确认不再需要后请手动删除，以免误发。")
 
@@ -88,8 +91,8 @@ def lead_inputs(project: Project, indicator) -> list[str]:
 
 
 def check_assignments(project: Project, force: bool = False) -> Report:
-    """Units in 任务分解 missing from 单位名单 (errors); indicators without any unit (warning) or without a lead:
-    an error when scoring needs what only a lead is asked for, unless ``force`` (then a warning)."""
+    """Units in 任务分解 missing from 单位名单 (errors); indicators without any unit or without a lead: an error when
+    scoring needs what only a lead is asked for, unless ``force`` (then a warning, as when nothing is needed)."""
     report = Report()
     where = dict(file=layout.PROJECT_WORKBOOK, sheet=layout.SHEET_TASKS)
     known = {u.name for u in project.units}
@@ -115,16 +118,16 @@ def check_assignments(project: Project, force: bool = False) -> Report:
     numbers = [i.number for i in project.scheme.indicators]
     nobody = [n for n in numbers if not assigned(n, "leads") and not assigned(n, "responsibles")]
     no_lead = [n for n in numbers if not assigned(n, "leads") and assigned(n, "responsibles")]
-    if nobody:
-        report.add(issue(G_NO_UNIT, **where, numbers=layout.LIST_SEPARATOR.join(nobody)))
-    needed = {n: lead_inputs(project, project.scheme.indicator(n)) for n in no_lead}
-    if any(needed.values()) and not force:
-        what = list(dict.fromkeys(x for inputs in needed.values() for x in inputs))
-        shown = "、".join(what[:6]) + (f"等{len(what)}项" if len(what) > 6 else "")
-        report.add(issue(G_LEAD_INPUTS, **where, numbers=layout.LIST_SEPARATOR.join(n for n in no_lead if needed[n]),
-                         what=f"数据和分项（{shown}）"))
-    elif no_lead:
-        report.add(issue(G_NO_LEAD, **where, numbers=layout.LIST_SEPARATOR.join(no_lead)))
+    # scoring needs what would come back from nobody: an error unless forced (then the warnings say it)
+    for group, refused, warned in ((nobody, G_NOBODY_INPUTS, G_NO_UNIT), (no_lead, G_LEAD_INPUTS, G_NO_LEAD)):
+        needed = {n: lead_inputs(project, project.scheme.indicator(n)) for n in group}
+        if any(needed.values()) and not force:
+            what = list(dict.fromkeys(x for inputs in needed.values() for x in inputs))
+            shown = "、".join(what[:6]) + (f"等{len(what)}项" if len(what) > 6 else "")
+            report.add(issue(refused, **where, numbers=layout.LIST_SEPARATOR.join(n for n in group if needed[n]),
+                             what=f"数据和分项（{shown}）"))
+        elif group:
+            report.add(issue(warned, **where, numbers=layout.LIST_SEPARATOR.join(group)))
     return report
 
 

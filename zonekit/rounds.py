@@ -19,6 +19,7 @@ from zonekit.errors import OutputError, ProjectError
 from zonekit.exact import fmt_exact, fmt_percent
 from zonekit.ledger import Ledger
 from zonekit.scoring import Assessment, LevelResult
+from zonekit.issues import Report
 
 DEFAULT_FIRST = "第1轮"
 
@@ -242,6 +243,8 @@ class RoundStart:
                  f"「{c.name}」下发的填报表和清单另存了一份在 {self.archive}。"]
         if self.deadline_note:
             lines.append(self.deadline_note)
+        if self.generated.report.warnings:  # e.g. indicators of the plan that no lead unit answers for
+            lines.append(Report(self.generated.report.warnings).render())
         if self.forced:
             lines.append(f"注意：{len(self.forced)}个最近一次回收之后放入或改动的文件没有计入「{c.name}」（--force）："
                          + "、".join(self.forced[:5]) + ("……" if len(self.forced) > 5 else ""))
@@ -281,7 +284,6 @@ def start_round(directory, name: str | None = None, deadline: date | None = None
     from zonekit.collect import merged_returns
     from zonekit.files import OutputSet
     from zonekit.generate import check_assignments, generate
-    from zonekit.issues import Report
     from zonekit.refill import prefill_of, refill
     from zonekit.workbench import load_project, write_info
 
@@ -307,7 +309,9 @@ def start_round(directory, name: str | None = None, deadline: date | None = None
             raise ProjectError(f"{layout.RETURNED_DIR} 中有最近一次回收之后才放入或改动的文件（{shown}），它们不在"
                                f"「{project.round}」的结果中，没有开始新一轮。请先运行 zonekit collect {directory}；"
                                f"确定不计入「{project.round}」时加 --force。")
-        report = check_assignments(project)
+        # the plan of the round before goes on: what generate refuses only unless forced (indicators no lead unit
+        # answers for) was accepted then, and is said again below; units missing from 单位名单 still stop it
+        report = check_assignments(project, force=True)
         if report.errors:
             raise ProjectError("任务分解有问题，没有开始新一轮：\n" + Report(report.errors).render())
 
@@ -346,7 +350,7 @@ def start_round(directory, name: str | None = None, deadline: date | None = None
             with OutputSet(archive) as out:
                 for path in kept:
                     out.write(path.name, path.read_bytes())
-            generated = generate(upcoming, generated_at=now, prebuilt=prebuilt)
+            generated = generate(upcoming, generated_at=now, prebuilt=prebuilt, force=True)
             try:
                 backup = write_info(project.root, {layout.INFO_ROUND: new, layout.INFO_DEADLINE: new_deadline})
             except Exception:
