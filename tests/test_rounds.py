@@ -252,6 +252,24 @@ def test_round_undo__started_by_mistake__first_round_open_again_as_it_was(demo_r
     assert score_json(demo)["total"] == total
 
 
+def test_round_start__in_the_same_second_as_the_last_collect__rounds_in_order_and_undo_works(demo):
+    """round start records its time to the second (local), a collect to the microsecond (UTC): a round started
+    within the second after the collect is still the later one, and undo finds the round before it."""
+    from datetime import datetime, timezone
+
+    from zonekit.ledger import Ledger
+    from zonekit.rounds import start_round
+
+    with Ledger.open(demo) as db:
+        first = datetime.fromisoformat(db.rounds()[0]["started"])  # the demo's collect, to the microsecond
+    assert first.microsecond > 0
+    start_round(demo, now=first.replace(microsecond=999999).astimezone(timezone.utc))  # kept to the second
+    said = run("round", "list", demo).output.splitlines()
+    assert said[1].startswith("第1轮  已结束") and said[2].startswith("第2轮  进行中")
+    run("round", "undo", demo)
+    assert info_row(demo, layout.INFO_ROUND) == "第1轮"
+
+
 def test_round_undo__new_round_has_received_a_return__refused(started):
     demo = started
     return_round_two(demo)

@@ -443,16 +443,18 @@ class Ledger:
     # ------------------------------------------------------------ rounds (issue 14)
     def rounds(self) -> list[sqlite3.Row]:
         """Every round in the order they started: name, started, closed ('' while open), collects (committed runs),
-        last_collect (when the last one finished, '' before any)."""
+        last_collect (when the last one finished, '' before any). The order is the order of recording (a round is
+        recorded when it starts; the ledger is never vacuumed, so rowids keep it): ``started`` is UTC with
+        microseconds from a collect and local time to the second from round start, so a round started in the same
+        second as the last collect sorted before the round it followed, and an offset west of UTC misorders them."""
         return self._rows("SELECT r.name, r.started, coalesce(r.closed, '') AS closed, "
                           "(SELECT count(*) FROM runs u WHERE u.round = r.name AND u.finished IS NOT NULL) AS collects, "
                           "coalesce((SELECT max(u.finished) FROM runs u WHERE u.round = r.name), '') AS last_collect "
-                          "FROM rounds r ORDER BY r.started, r.rowid")
+                          "FROM rounds r ORDER BY r.rowid")  # as recorded: the times are not comparable as text
 
     def open_round(self) -> str:
         """The round zonekit round start opened last and that is still open ('' when none is recorded)."""
-        row = self.db.execute("SELECT name FROM rounds WHERE closed IS NULL ORDER BY started DESC, rowid DESC "
-                              "LIMIT 1").fetchone()
+        row = self.db.execute("SELECT name FROM rounds WHERE closed IS NULL ORDER BY rowid DESC LIMIT 1").fetchone()
         return row[0] if row else ""
 
     def round_received(self, round_name: str) -> int:
